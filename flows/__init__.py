@@ -1,0 +1,1 @@
+"""The framework-free core: what residents do. Inbound events in, effects out."""

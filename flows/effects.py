@@ -1,0 +1,125 @@
+"""Effects: what a flow wants done in Telegram, decided before anything is sent.
+
+A flow returns effects; the engine commits the transaction and only then hands them to the one
+outbound path in `bot/`, which turns them into Bot API calls.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from flows.codec import Payload
+
+
+@dataclass(frozen=True, slots=True)
+class Button:
+    """An inline button: either a callback `payload` or a `url` (e.g. a deep link)."""
+
+    text: str
+    payload: Payload | None = None
+    url: str | None = None
+
+
+Keyboard = tuple[tuple[Button, ...], ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SendMessage:
+    """Send `text` (plain text, no markup) to a chat, with optional inline buttons."""
+
+    chat_id: int
+    text: str
+    buttons: Keyboard = ()
+    reply_to: int | None = None
+    silent: bool = False
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EditMessage:
+    """Replace the text and buttons of a message the bot sent earlier.
+
+    If the message is gone (deleted, too old), the outbound path sends `text` as a new message.
+    """
+
+    chat_id: int
+    message_id: int
+    text: str
+    buttons: Keyboard = ()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Toast:
+    """Answer a button press with a short notice (an alert box when `alert`)."""
+
+    callback_id: str
+    text: str = ""
+    alert: bool = False
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SendDocument:
+    """Send a file made in memory."""
+
+    chat_id: int
+    filename: str
+    content: bytes
+    caption: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SendPhoto:
+    """Send an image made in memory (PNG or JPEG bytes)."""
+
+    chat_id: int
+    content: bytes
+    caption: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DeleteMessage:
+    """Delete a message in a chat (a no-op if it is already gone)."""
+
+    chat_id: int
+    message_id: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LeaveChat:
+    """Make the bot leave a group."""
+
+    chat_id: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RefreshCommands:
+    """Re-publish the command menu of one person (after their role or language changed)."""
+
+    user_id: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Schedule:
+    """Do something later: a typed job stored with the transaction, run when due.
+
+    `key` makes scheduling idempotent: a second job with the same kind and key replaces nothing.
+    """
+
+    kind: str
+    due_at: datetime
+    key: str
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+Effect = (
+    SendMessage
+    | EditMessage
+    | Toast
+    | SendDocument
+    | SendPhoto
+    | DeleteMessage
+    | LeaveChat
+    | RefreshCommands
+    | Schedule
+)

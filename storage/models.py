@@ -1,0 +1,239 @@
+"""SQLAlchemy models: the tables Townsquare keeps.
+
+Telegram ids are 64-bit, so every id that comes from Telegram is a BigInteger. Timestamps are
+timezone-aware and stored in UTC.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+# Stable constraint names keep Alembic migrations identical on SQLite and PostgreSQL.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timezone-aware datetime stored in UTC on every engine.
+
+    SQLite keeps no time zone, so values come back naive; this type refuses naive input and
+    returns every value as UTC, the same on SQLite and PostgreSQL.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        """Convert to UTC before storing; a naive datetime is a bug."""
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given; use timezone-aware datetimes")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        """Return the stored value as an aware UTC datetime."""
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    """Declarative base with the project's naming convention."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON}
+
+
+class MemberStatus(StrEnum):
+    """Where a member stands with the bot."""
+
+    ONBOARDING = "onboarding"  # pressed /start, has not consented yet
+    ACTIVE = "active"
+    UNREACHABLE = "unreachable"  # blocked the bot (403)
+    ERASED = "erased"  # used /forget: personal data gone, the row stays for aggregates
+
+
+class Role(StrEnum):
+    """What a member may do. Owners come from settings (OWNER_IDS), not from this column."""
+
+    RESIDENT = "resident"
+    MODERATOR = "moderator"
+    ORGANISER = "organiser"
+    OWNER = "owner"
+
+
+class FollowKind(StrEnum):
+    """What a member can follow: a subject (topic) or a place (area)."""
+
+    TOPIC = "topic"
+    AREA = "area"
+
+
+class Member(Base):
+    """A person who talks to the bot.
+
+    `id` is our own surrogate key so that an erased member's row carries no Telegram id; all
+    other tables refer to it, never to the Telegram id.
+    """
+
+    __tablename__ = "members"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    telegram_id: Mapped[int | None] = mapped_column(BigInteger, unique=True)
+    first_name: Mapped[str | None] = mapped_column(String(128))
+    last_name: Mapped[str | None] = mapped_column(String(128))
+    username: Mapped[str | None] = mapped_column(String(64))
+    language: Mapped[str | None] = mapped_column(String(16))  # chosen by the member
+    telegram_language: Mapped[str | None] = mapped_column(String(16))  # from language_code
+    status: Mapped[MemberStatus] = mapped_column(String(16), default=MemberStatus.ONBOARDING)
+    role: Mapped[Role] = mapped_column(String(16), default=Role.RESIDENT)
+    consent_at: Mapped[datetime | None]
+    broadcasts_stopped_at: Mapped[datetime | None]  # /stop: no newsletters or announcements
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    erased_at: Mapped[datetime | None]
+
+    follows: Mapped[list[Follow]] = relationship(
+        back_populates="member", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+
+class CommunityChat(Base):
+    """A Telegram group the bot serves."""
+
+    __tablename__ = "community_chats"
+
+    chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    title: Mapped[str] = mapped_column(String(256))
+    kind: Mapped[str] = mapped_column(String(16))
+    added_by: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
+    added_at: Mapped[datetime]
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    removed_at: Mapped[datetime | None]
+
+
+class ChatMembership(Base):
+    """A member (who started the bot) seen joining a community group."""
+
+    __tablename__ = "chat_memberships"
+
+    chat_id: Mapped[int] = mapped_column(
+        ForeignKey("community_chats.chat_id", ondelete="CASCADE"), primary_key=True
+    )
+    member_id: Mapped[int] = mapped_column(
+        ForeignKey("members.id", ondelete="CASCADE"), primary_key=True
+    )
+    joined_at: Mapped[datetime]
+
+
+class Followable(Base):
+    """A topic or an area that organisers define and members follow."""
+
+    __tablename__ = "followables"
+    __table_args__ = (UniqueConstraint("kind", "slug"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kind: Mapped[FollowKind] = mapped_column(String(8))
+    slug: Mapped[str] = mapped_column(String(40))
+    names: Mapped[dict[str, Any]]  # language code -> display name; "en" always present
+    archived: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime]
+
+
+class Follow(Base):
+    """A member follows a topic or an area."""
+
+    __tablename__ = "follows"
+
+    member_id: Mapped[int] = mapped_column(
+        ForeignKey("members.id", ondelete="CASCADE"), primary_key=True
+    )
+    followable_id: Mapped[int] = mapped_column(
+        ForeignKey("followables.id", ondelete="CASCADE"), primary_key=True
+    )
+    created_at: Mapped[datetime]
+
+    member: Mapped[Member] = relationship(back_populates="follows")
+
+
+class ConversationState(Base):
+    """Where a member is in a multi-step conversation (our own FSM storage)."""
+
+    __tablename__ = "conversation_states"
+
+    member_id: Mapped[int] = mapped_column(
+        ForeignKey("members.id", ondelete="CASCADE"), primary_key=True
+    )
+    flow: Mapped[str] = mapped_column(String(32))
+    step: Mapped[str] = mapped_column(String(32))
+    data: Mapped[dict[str, Any]]
+    updated_at: Mapped[datetime]
+
+
+class ProcessedUpdate(Base):
+    """An update id already handled; a repeat is dropped. Old rows are pruned."""
+
+    __tablename__ = "processed_updates"
+
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    processed_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class AuditEntry(Base):
+    """An admin action: who did what to what, and when."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_at", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
+    action: Mapped[str] = mapped_column(String(64))
+    target: Mapped[str] = mapped_column(String(128))
+    details: Mapped[dict[str, Any]]
+    at: Mapped[datetime]
+
+
+class ScheduledJob(Base):
+    """Work to do later (a reminder, a deadline, a newsletter, a follow-up)."""
+
+    __tablename__ = "scheduled_jobs"
+    __table_args__ = (
+        UniqueConstraint("kind", "key"),
+        Index("ix_scheduled_jobs_due", "status", "due_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    key: Mapped[str] = mapped_column(String(128))
+    due_at: Mapped[datetime]
+    data: Mapped[dict[str, Any]]
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    done_at: Mapped[datetime | None]

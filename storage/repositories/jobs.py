@@ -1,0 +1,68 @@
+"""Scheduled jobs: work that is data in our tables, with a due time."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import ScheduledJob
+
+PENDING = "pending"
+
+
+class JobRepository:
+    """Adds and claims scheduled jobs."""
+
+    def __init__(self, session: AsyncSession, *, skip_locked: bool) -> None:
+        """Bind to the unit of work's session.
+
+        Args:
+            session: The unit of work's session.
+            skip_locked: Claim due jobs with FOR UPDATE SKIP LOCKED (PostgreSQL), so that two
+                instances never take the same job.
+        """
+        self._session = session
+        self._skip_locked = skip_locked
+
+    async def schedule(
+        self, kind: str, key: str, due_at: datetime, data: dict[str, Any], at: datetime
+    ) -> bool:
+        """Add a job unless one with the same kind and key exists.
+
+        Returns:
+            True if the job was added, False if it was already scheduled.
+        """
+        dialect = self._session.bind.dialect.name
+        insert = pg_insert if dialect == "postgresql" else sqlite_insert
+        result = await self._session.execute(
+            insert(ScheduledJob)
+            .values(
+                kind=kind,
+                key=key,
+                due_at=due_at,
+                data=data,
+                status=PENDING,
+                attempts=0,
+                created_at=at,
+            )
+            .on_conflict_do_nothing(index_elements=["kind", "key"])
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def due(self, now: datetime, limit: int = 100) -> Sequence[ScheduledJob]:
+        """Return pending jobs due by `now`, oldest first, locked for this transaction."""
+        statement = (
+            select(ScheduledJob)
+            .where(ScheduledJob.status == PENDING, ScheduledJob.due_at <= now)
+            .order_by(ScheduledJob.due_at, ScheduledJob.id)
+            .limit(limit)
+        )
+        if self._skip_locked:
+            statement = statement.with_for_update(skip_locked=True)
+        return (await self._session.execute(statement)).scalars().all()

@@ -1,0 +1,93 @@
+"""Members: people who talk to the bot."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import ChatMembership, Follow, Member, MemberStatus, Role
+
+
+class MemberRepository:
+    """Reads and writes members."""
+
+    def __init__(self, session: AsyncSession, *, lock_rows: bool) -> None:
+        """Bind to the unit of work's session.
+
+        Args:
+            session: The unit of work's session.
+            lock_rows: Whether `get_by_telegram_id(..., for_update=True)` takes a row lock.
+        """
+        self._session = session
+        self._lock_rows = lock_rows
+
+    async def get_by_telegram_id(self, telegram_id: int, *, for_update: bool = False) -> Member | None:
+        """Return the member with this Telegram id, or None.
+
+        Args:
+            telegram_id: The person's Telegram user id.
+            for_update: Lock the row until the transaction ends, so that two instances
+                handling the same person queue up (PostgreSQL; SQLite serialises anyway).
+        """
+        statement = select(Member).where(Member.telegram_id == telegram_id)
+        if for_update and self._lock_rows:
+            statement = statement.with_for_update()
+        return (await self._session.execute(statement)).scalar_one_or_none()
+
+    async def get(self, member_id: int) -> Member | None:
+        """Return the member with our own id, or None."""
+        return await self._session.get(Member, member_id)
+
+    async def add(self, member: Member) -> Member:
+        """Add a new member and give it an id."""
+        self._session.add(member)
+        await self._session.flush()
+        return member
+
+    async def delete(self, member: Member) -> None:
+        """Delete a member row and everything that hangs off it (used before consent)."""
+        await self._session.delete(member)
+        await self._session.flush()
+
+    async def with_roles(self, roles: Sequence[Role]) -> Sequence[Member]:
+        """Return reachable members holding any of `roles`."""
+        statement = (
+            select(Member)
+            .where(Member.role.in_(list(roles)), Member.telegram_id.is_not(None))
+            .order_by(Member.id)
+        )
+        return (await self._session.execute(statement)).scalars().all()
+
+    async def count_by_status(self) -> dict[MemberStatus, int]:
+        """Return how many members are in each status."""
+        statement = select(Member.status, func.count()).group_by(Member.status)
+        rows = (await self._session.execute(statement)).all()
+        return {MemberStatus(status): count for status, count in rows}
+
+    async def erase(self, member: Member, at: datetime) -> None:
+        """Erase a member's personal data; the bare row stays so anonymous aggregates still add up.
+
+        Everything that links the row to the person goes: Telegram id, names, languages, role,
+        the topics and areas followed, group memberships and conversation state.
+        """
+        await self._session.execute(delete(Follow).where(Follow.member_id == member.id))
+        await self._session.execute(
+            delete(ChatMembership).where(ChatMembership.member_id == member.id)
+        )
+        member.telegram_id = None
+        member.first_name = None
+        member.last_name = None
+        member.username = None
+        member.language = None
+        member.telegram_language = None
+        member.role = Role.RESIDENT
+        member.status = MemberStatus.ERASED
+        member.consent_at = None
+        member.broadcasts_stopped_at = None
+        member.created_at = at
+        member.updated_at = at
+        member.erased_at = at
+        await self._session.flush()
