@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEV_STAMP := $(VENV)/.installed-dev
 
-.PHONY: run test lint typecheck contracts unit emulator migrate bench clean
+.PHONY: run test lint typecheck contracts unit emulator migrate bench clean messages
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -48,3 +48,13 @@ bench: $(DEV_STAMP)
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
+
+# Extract every translatable text and merge it into each catalog (then translate the new entries).
+KEYWORDS := -k t -k N_ -k plural:1,2
+messages: $(DEV_STAMP)
+	$(BIN)/pybabel extract -F babel.cfg $(KEYWORDS) --no-location --sort-output \
+		--omit-header -o flows/locales/messages.pot bot flows admin
+	for lang in $$(ls flows/locales | grep -v '\.pot$$'); do \
+		$(BIN)/pybabel update --no-fuzzy-matching --omit-header --no-location \
+			-i flows/locales/messages.pot -d flows/locales -l $$lang; \
+	done

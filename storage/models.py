@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
     DateTime,
+    Enum,
     ForeignKey,
     Index,
     Integer,
@@ -35,6 +36,36 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+class MemberStatus(StrEnum):
+    """Where a member stands with the bot."""
+
+    ONBOARDING = "onboarding"  # pressed /start, has not consented yet
+    ACTIVE = "active"
+    UNREACHABLE = "unreachable"  # blocked the bot (403)
+    ERASED = "erased"  # used /forget: personal data gone, the row stays for aggregates
+
+
+class Role(StrEnum):
+    """What a member may do. Owners come from settings (OWNER_IDS), not from this column."""
+
+    RESIDENT = "resident"
+    MODERATOR = "moderator"
+    ORGANISER = "organiser"
+    OWNER = "owner"
+
+
+class FollowKind(StrEnum):
+    """What a member can follow: a subject (topic) or a place (area)."""
+
+    TOPIC = "topic"
+    AREA = "area"
+
+
+def _values(enum: type[StrEnum]) -> list[str]:
+    """Store an enum by its value (`active`), not its member name (`ACTIVE`)."""
+    return [member.value for member in enum]
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -66,32 +97,11 @@ class Base(DeclarativeBase):
     """Declarative base with the project's naming convention."""
 
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
-    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON}
-
-
-class MemberStatus(StrEnum):
-    """Where a member stands with the bot."""
-
-    ONBOARDING = "onboarding"  # pressed /start, has not consented yet
-    ACTIVE = "active"
-    UNREACHABLE = "unreachable"  # blocked the bot (403)
-    ERASED = "erased"  # used /forget: personal data gone, the row stays for aggregates
-
-
-class Role(StrEnum):
-    """What a member may do. Owners come from settings (OWNER_IDS), not from this column."""
-
-    RESIDENT = "resident"
-    MODERATOR = "moderator"
-    ORGANISER = "organiser"
-    OWNER = "owner"
-
-
-class FollowKind(StrEnum):
-    """What a member can follow: a subject (topic) or a place (area)."""
-
-    TOPIC = "topic"
-    AREA = "area"
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        datetime: UTCDateTime(),
+        dict[str, Any]: JSON,
+        StrEnum: Enum(StrEnum, native_enum=False, length=16, values_callable=_values),
+    }
 
 
 class Member(Base):
@@ -110,8 +120,8 @@ class Member(Base):
     username: Mapped[str | None] = mapped_column(String(64))
     language: Mapped[str | None] = mapped_column(String(16))  # chosen by the member
     telegram_language: Mapped[str | None] = mapped_column(String(16))  # from language_code
-    status: Mapped[MemberStatus] = mapped_column(String(16), default=MemberStatus.ONBOARDING)
-    role: Mapped[Role] = mapped_column(String(16), default=Role.RESIDENT)
+    status: Mapped[MemberStatus] = mapped_column(default=MemberStatus.ONBOARDING)
+    role: Mapped[Role] = mapped_column(default=Role.RESIDENT)
     consent_at: Mapped[datetime | None]
     broadcasts_stopped_at: Mapped[datetime | None]  # /stop: no newsletters or announcements
     created_at: Mapped[datetime]
@@ -158,7 +168,7 @@ class Followable(Base):
     __table_args__ = (UniqueConstraint("kind", "slug"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    kind: Mapped[FollowKind] = mapped_column(String(8))
+    kind: Mapped[FollowKind]
     slug: Mapped[str] = mapped_column(String(40))
     names: Mapped[dict[str, Any]]  # language code -> display name; "en" always present
     archived: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -62,11 +62,10 @@ class UnitOfWork:
         tb: TracebackType | None,
     ) -> None:
         assert self._session is not None
-        try:
-            await self._session.rollback()
-        finally:
-            await self._session.close()
-            self._session = None
+        # Closing ends the transaction: whatever was not committed is rolled back. Objects
+        # read here stay usable (detached, not expired) for the code that follows.
+        await self._session.close()
+        self._session = None
 
     @property
     def session(self) -> AsyncSession:

@@ -37,11 +37,20 @@ class AuditRepository:
             details: Anything else worth keeping.
         """
         self._session.add(
-            AuditEntry(actor_id=actor_id, action=action, target=target, details=details or {}, at=at)
+            AuditEntry(
+                actor_id=actor_id, action=action, target=target, details=details or {}, at=at
+            )
         )
         await self._session.flush()
 
     async def recent(self, limit: int = 50) -> Sequence[AuditEntry]:
         """Return the latest entries, newest first."""
         statement = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit)
+        return (await self._session.execute(statement)).scalars().all()
+
+    async def by_actor(self, actor_id: int) -> Sequence[AuditEntry]:
+        """Return the entries of one actor, oldest first."""
+        statement = (
+            select(AuditEntry).where(AuditEntry.actor_id == actor_id).order_by(AuditEntry.id)
+        )
         return (await self._session.execute(statement)).scalars().all()

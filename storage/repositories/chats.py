@@ -6,11 +6,10 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import delete, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import ChatMembership, CommunityChat
+from storage.repositories.dialect import insert_for
 
 
 class ChatRepository:
@@ -54,16 +53,16 @@ class ChatRepository:
     async def active(self) -> Sequence[CommunityChat]:
         """Return the chats the bot serves now, by title."""
         statement = (
-            select(CommunityChat).where(CommunityChat.active.is_(True)).order_by(CommunityChat.title)
+            select(CommunityChat)
+            .where(CommunityChat.active.is_(True))
+            .order_by(CommunityChat.title)
         )
         return (await self._session.execute(statement)).scalars().all()
 
     async def add_member(self, chat_id: int, member_id: int, at: datetime) -> None:
         """Record that a member is in a chat (idempotent)."""
-        dialect = self._session.bind.dialect.name
-        insert = pg_insert if dialect == "postgresql" else sqlite_insert
         await self._session.execute(
-            insert(ChatMembership)
+            insert_for(self._session, ChatMembership)
             .values(chat_id=chat_id, member_id=member_id, joined_at=at)
             .on_conflict_do_nothing()
         )

@@ -51,11 +51,15 @@ class FollowableRepository:
     async def follow(self, member_id: int, followable_id: int, at: datetime) -> None:
         """Make a member follow a topic or area (idempotent)."""
         if await self._session.get(Follow, (member_id, followable_id)) is None:
-            self._session.add(Follow(member_id=member_id, followable_id=followable_id, created_at=at))
+            self._session.add(
+                Follow(member_id=member_id, followable_id=followable_id, created_at=at)
+            )
             await self._session.flush()
 
     async def unfollow(self, member_id: int, followable_id: int) -> None:
         """Stop a member following a topic or area (idempotent)."""
         await self._session.execute(
-            delete(Follow).where(Follow.member_id == member_id, Follow.followable_id == followable_id)
+            delete(Follow).where(
+                Follow.member_id == member_id, Follow.followable_id == followable_id
+            )
         )

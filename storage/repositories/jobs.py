@@ -7,11 +7,10 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import ScheduledJob
+from storage.repositories.dialect import insert_for
 
 PENDING = "pending"
 
@@ -38,10 +37,8 @@ class JobRepository:
         Returns:
             True if the job was added, False if it was already scheduled.
         """
-        dialect = self._session.bind.dialect.name
-        insert = pg_insert if dialect == "postgresql" else sqlite_insert
         result = await self._session.execute(
-            insert(ScheduledJob)
+            insert_for(self._session, ScheduledJob)
             .values(
                 kind=kind,
                 key=key,

@@ -24,7 +24,9 @@ class MemberRepository:
         self._session = session
         self._lock_rows = lock_rows
 
-    async def get_by_telegram_id(self, telegram_id: int, *, for_update: bool = False) -> Member | None:
+    async def get_by_telegram_id(
+        self, telegram_id: int, *, for_update: bool = False
+    ) -> Member | None:
         """Return the member with this Telegram id, or None.
 
         Args:
@@ -36,6 +38,11 @@ class MemberRepository:
         if for_update and self._lock_rows:
             statement = statement.with_for_update()
         return (await self._session.execute(statement)).scalar_one_or_none()
+
+    async def get_by_username(self, username: str) -> Member | None:
+        """Return the consented member with this @username (without the @), or None."""
+        statement = select(Member).where(func.lower(Member.username) == username.lower())
+        return (await self._session.execute(statement.limit(1))).scalar_one_or_none()
 
     async def get(self, member_id: int) -> Member | None:
         """Return the member with our own id, or None."""

@@ -5,11 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import delete
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import ProcessedUpdate
+from storage.repositories.dialect import insert_for
 
 
 class UpdateLog:
@@ -26,10 +25,8 @@ class UpdateLog:
             True if this is the first time; False if it was already processed (or another
             instance is processing it and commits first).
         """
-        dialect = self._session.bind.dialect.name
-        insert = pg_insert if dialect == "postgresql" else sqlite_insert
         statement = (
-            insert(ProcessedUpdate)
+            insert_for(self._session, ProcessedUpdate)
             .values(update_id=update_id, processed_at=at)
             .on_conflict_do_nothing(index_elements=["update_id"])
         )

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-29 15:28:38.690907
+Create Date: 2026-11-29 15:33:33.052808
 """
 
 from collections.abc import Sequence
@@ -21,7 +21,11 @@ def upgrade() -> None:
     op.create_table(
         "followables",
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
-        sa.Column("kind", sa.String(length=8), nullable=False),
+        sa.Column(
+            "kind",
+            sa.Enum("topic", "area", name="followkind", native_enum=False, length=16),
+            nullable=False,
+        ),
         sa.Column("slug", sa.String(length=40), nullable=False),
         sa.Column("names", sa.JSON(), nullable=False),
         sa.Column("archived", sa.Boolean(), nullable=False),
@@ -38,8 +42,32 @@ def upgrade() -> None:
         sa.Column("username", sa.String(length=64), nullable=True),
         sa.Column("language", sa.String(length=16), nullable=True),
         sa.Column("telegram_language", sa.String(length=16), nullable=True),
-        sa.Column("status", sa.String(length=16), nullable=False),
-        sa.Column("role", sa.String(length=16), nullable=False),
+        sa.Column(
+            "status",
+            sa.Enum(
+                "onboarding",
+                "active",
+                "unreachable",
+                "erased",
+                name="memberstatus",
+                native_enum=False,
+                length=16,
+            ),
+            nullable=False,
+        ),
+        sa.Column(
+            "role",
+            sa.Enum(
+                "resident",
+                "moderator",
+                "organiser",
+                "owner",
+                name="role",
+                native_enum=False,
+                length=16,
+            ),
+            nullable=False,
+        ),
         sa.Column("consent_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("broadcasts_stopped_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),

@@ -1,0 +1,171 @@
+"""The engine: one inbound event in, one transaction, then effects out.
+
+For every event it drops a repeated update id, loads the sender and their conversation, lets the
+router's flow decide, commits, and only then hands the effects to the outbound path: a person
+never sees "recorded" for a write that rolled back.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from flows.config import CommunityConfig
+from flows.context import Context
+from flows.effects import Effect, Schedule, SendMessage, Toast
+from flows.events import ButtonPressed, InboundEvent, Person
+from flows.i18n import N_, match_language, translator
+from flows.ports import Clock, Outbound, SystemClock
+from flows.router import Router
+from flows.sequencer import KeyedSequencer
+from storage.db import Database
+from storage.models import Member, MemberStatus, Role
+from storage.uow import UnitOfWork
+
+log = logging.getLogger(__name__)
+
+SOMETHING_WENT_WRONG = N_("Sorry, something went wrong on our side. Please try again in a moment.")
+
+
+@dataclass(frozen=True, slots=True)
+class Admin:
+    """A member with an admin role, for publishing their command menu."""
+
+    telegram_id: int
+    role: Role
+    language: str
+
+
+class Engine:
+    """Turns inbound events into committed state and delivered effects."""
+
+    def __init__(
+        self,
+        database: Database,
+        router: Router,
+        outbound: Outbound,
+        config: CommunityConfig,
+        clock: Clock | None = None,
+    ) -> None:
+        """Wire the engine.
+
+        Args:
+            database: Where state lives.
+            router: The flows' routing table.
+            outbound: The one outbound path (called after commit).
+            config: Deployment facts the flows need.
+            clock: Where time comes from (the system clock by default).
+        """
+        self.database = database
+        self.router = router
+        self.outbound = outbound
+        self.config = config
+        self.clock = clock or SystemClock()
+        self._sequencer = KeyedSequencer()
+
+    async def handle(self, event: InboundEvent) -> None:
+        """Handle one event; a person's events run strictly in update order."""
+        key = event.sender.user_id if event.sender else event.chat.chat_id
+        await self._sequencer.run(key, event.update_id, lambda: self._process(event))
+
+    async def _process(self, event: InboundEvent) -> None:
+        try:
+            effects = await self._decide(event)
+        except Exception:
+            log.exception("update %s failed; nothing was committed", event.update_id)
+            effects = self._apology(event)
+        if effects:
+            await self.outbound.deliver(effects)
+
+    async def _decide(self, event: InboundEvent) -> list[Effect]:
+        async with self.database.unit_of_work() as uow:
+            now = self.clock.now()
+            if not await uow.updates.claim(event.update_id, now):
+                log.info("update %s repeated; dropped", event.update_id)
+                return []
+            member = await self._load_member(uow, event.sender)
+            state = await uow.states.get(member.id) if member is not None else None
+            ctx = Context(event, uow, self.config, now, member, state)
+            await self.router.dispatch(ctx)
+            deliverable: list[Effect] = []
+            for effect in ctx.effects:
+                if isinstance(effect, Schedule):
+                    await uow.jobs.schedule(
+                        effect.kind, effect.key, effect.due_at, effect.data, now
+                    )
+                else:
+                    deliverable.append(effect)
+            if isinstance(event, ButtonPressed) and not _answers(deliverable, event.callback_id):
+                # Telegram shows a spinner on the button until the press is answered.
+                deliverable.append(Toast(callback_id=event.callback_id))
+            await uow.commit()
+            return deliverable
+
+    async def _load_member(self, uow: UnitOfWork, sender: Person | None) -> Member | None:
+        if sender is None or sender.is_bot:
+            return None
+        member = await uow.members.get_by_telegram_id(sender.user_id, for_update=True)
+        if member is not None and member.status is not MemberStatus.ONBOARDING:
+            # Keep names as Telegram shows them now (people rename themselves).
+            member.first_name = sender.first_name
+            member.last_name = sender.last_name
+            member.username = sender.username
+        return member
+
+    def _apology(self, event: InboundEvent) -> list[Effect]:
+        sender = event.sender
+        language = match_language(
+            sender.language_code if sender else None, self.config.default_language
+        )
+        text = translator(language)(SOMETHING_WENT_WRONG)
+        if isinstance(event, ButtonPressed):
+            return [Toast(callback_id=event.callback_id, text=text, alert=True)]
+        if event.chat.is_private:
+            return [SendMessage(chat_id=event.chat.chat_id, text=text)]
+        return []
+
+    async def report_unreachable(self, telegram_id: int) -> None:
+        """Mark a member unreachable after Telegram answered 403 (they blocked the bot)."""
+        async with self.database.unit_of_work() as uow:
+            member = await uow.members.get_by_telegram_id(telegram_id, for_update=True)
+            if member is not None and member.status is MemberStatus.ACTIVE:
+                member.status = MemberStatus.UNREACHABLE
+                member.updated_at = self.clock.now()
+                await uow.commit()
+                log.info("member %s is unreachable (blocked the bot)", member.id)
+
+    async def admins(self) -> list[Admin]:
+        """Return everyone whose command menu includes admin commands (owners included)."""
+        async with self.database.unit_of_work() as uow:
+            members = await uow.members.with_roles([Role.MODERATOR, Role.ORGANISER])
+            found = {
+                m.telegram_id: Admin(m.telegram_id, Role(m.role), self._language(m))
+                for m in members
+                if m.telegram_id is not None and m.status is not MemberStatus.ERASED
+            }
+            for owner_id in self.config.owner_ids:
+                owner = await uow.members.get_by_telegram_id(owner_id)
+                found[owner_id] = Admin(owner_id, Role.OWNER, self._language(owner))
+        return list(found.values())
+
+    async def admin_for(self, telegram_id: int) -> Admin:
+        """Return one person's role and language (for refreshing their command menu)."""
+        async with self.database.unit_of_work() as uow:
+            member = await uow.members.get_by_telegram_id(telegram_id)
+        if telegram_id in self.config.owner_ids:
+            role = Role.OWNER
+        elif member is not None and member.status is not MemberStatus.ERASED:
+            role = Role(member.role)
+        else:
+            role = Role.RESIDENT
+        return Admin(telegram_id, role, self._language(member))
+
+    def _language(self, member: Member | None) -> str:
+        if member is not None and member.language:
+            return member.language
+        return self.config.default_language
+
+
+def _answers(effects: Sequence[Effect], callback_id: str) -> bool:
+    return any(isinstance(e, Toast) and e.callback_id == callback_id for e in effects)
