@@ -20,7 +20,7 @@ ROLE_NAMES = {
     Role.OWNER: N_("owner"),
 }
 
-YOU_ARE_NOW = N_("You are now a {role} of {community}. /help shows your commands.")
+YOU_ARE_NOW = N_("Your role in {community} is now: {role}. /help shows your commands.")
 
 
 class RoleError(ValueError):
@@ -102,7 +102,7 @@ def register(router: Router) -> None:
         member = change.member
         assert member.telegram_id is not None
         role_name = ctx.t(ROLE_NAMES[role])
-        ctx.say(ctx.t("{name} is now a {role}.", name=member.first_name or "?", role=role_name))
+        ctx.say(ctx.t("{name}'s role is now: {role}.", name=member.first_name or "?", role=role_name))
         theirs = translator(member.language or ctx.config.default_language)
         ctx.say(
             theirs(

@@ -36,6 +36,7 @@ def register(router: Router) -> None:
             ctx.effects.append(LeaveChat(chat_id=ctx.chat_id))
             return
         known = await ctx.uow.chats.get(ctx.chat_id)
+        already_served = known is not None and known.active
         await ctx.uow.chats.register(
             ctx.chat_id,
             event.chat.title or "",
@@ -46,7 +47,7 @@ def register(router: Router) -> None:
         await ctx.uow.audit.record(
             ctx.member.id if ctx.member else None, "chat.register", f"chat:{ctx.chat_id}", ctx.now
         )
-        if known is not None and known.active:
+        if already_served:
             return  # greet once: promoted to admin, or re-added while still registered
         t = translator(ctx.config.default_language)  # a group reads the community's language
         ctx.say(

@@ -26,7 +26,9 @@ from tests.conftest import FakeClock
 _ids = itertools.count(1_000_000)
 
 
-def person(first_name: str = "Ada", language: str | None = "en", user_id: int | None = None) -> Person:
+def person(
+    first_name: str = "Ada", language: str | None = "en", user_id: int | None = None
+) -> Person:
     return Person(
         user_id=user_id or next(_ids),
         first_name=first_name,

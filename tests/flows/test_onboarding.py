@@ -1,4 +1,4 @@
-"""Onboarding as a resident lives it: /start, language, consent, topics, and the ways it goes wrong."""
+"""Onboarding as a resident lives it: /start, language, consent, topics, and what goes wrong."""
 
 from __future__ import annotations
 
@@ -18,7 +18,9 @@ ZH = translator("zh_Hans")
 
 async def add_topics(database: Database, clock_now) -> None:  # type: ignore[no-untyped-def]
     async with database.unit_of_work() as uow:
-        await add_followable(uow, FollowKind.TOPIC, "parks", {"en": "Parks", "zh_Hans": "公园"}, clock_now)
+        await add_followable(
+            uow, FollowKind.TOPIC, "parks", {"en": "Parks", "zh_Hans": "公园"}, clock_now
+        )
         await add_followable(uow, FollowKind.AREA, "north", {"en": "North End"}, clock_now)
         await uow.commit()
 
