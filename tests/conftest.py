@@ -12,7 +12,7 @@ import pytest
 from storage.db import Database
 from tests.databases import ENGINES, drop_database, drop_templates, fresh_database_url
 
-pytest_plugins: list[str] = []  # TEMP
+pytest_plugins = ["tests.emulator_fixtures"]
 
 
 class FakeClock:
