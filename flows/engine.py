@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 
 from flows.config import CommunityConfig
 from flows.context import Context
@@ -24,6 +25,10 @@ from storage.models import Member, MemberStatus, Role
 from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
+
+# Telegram stops redelivering an update within a day; a week of ids is ample to drop repeats.
+KEEP_UPDATE_IDS = timedelta(days=7)
+PRUNE_EVERY = 1000  # updates
 
 SOMETHING_WENT_WRONG = N_("Sorry, something went wrong on our side. Please try again in a moment.")
 
@@ -63,6 +68,7 @@ class Engine:
         self.config = config
         self.clock = clock or SystemClock()
         self._sequencer = KeyedSequencer()
+        self._handled = 0
 
     async def handle(self, event: InboundEvent) -> None:
         """Handle one event; a person's events run strictly in update order."""
@@ -77,6 +83,15 @@ class Engine:
             effects = self._apology(event)
         if effects:
             await self.outbound.deliver(effects)
+        self._handled += 1
+        if self._handled % PRUNE_EVERY == 0:
+            await self._prune_update_ids()
+
+    async def _prune_update_ids(self) -> None:
+        async with self.database.unit_of_work() as uow:
+            pruned = await uow.updates.prune(self.clock.now() - KEEP_UPDATE_IDS)
+            await uow.commit()
+        log.debug("forgot %d old update ids", pruned)
 
     async def _decide(self, event: InboundEvent) -> list[Effect]:
         async with self.database.unit_of_work() as uow:

@@ -124,28 +124,6 @@ async def test_forged_and_stale_buttons_change_nothing(harness: Harness) -> None
     assert "no longer valid" in texts(wrong_language)
 
 
-async def test_a_repeated_update_is_handled_once(harness: Harness) -> None:
-    ada = person()
-    first = await harness.command(ada, "start")
-    repeat = first_event = None
-    del repeat, first_event
-    from flows.events import CommandReceived
-    from tests.flows.harness import private
-
-    event = CommandReceived(
-        update_id=500,
-        at=harness.clock.now(),
-        chat=private(ada),
-        sender=ada,
-        command="help",
-        args="",
-        message_id=3,
-    )
-    assert await harness.send(event)
-    assert await harness.send(event) == []
-    assert first
-
-
 async def test_a_stranger_is_asked_to_start_first(harness: Harness) -> None:
     bob = person("Bob")
     for effects in (
