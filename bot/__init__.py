@@ -1,0 +1,1 @@
+"""Telegram front ends, delivery and the runtime: the only code that knows Telegram frameworks."""

@@ -1,0 +1,77 @@
+"""What every front end offers the runtime, and the bookkeeping they share."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any, Protocol
+
+from bot.inbound import translate
+from bot.telegram_api import BotApi
+from flows.events import InboundEvent
+
+log = logging.getLogger(__name__)
+
+EventHandler = Callable[[InboundEvent], Awaitable[None]]
+
+ALLOWED_UPDATES = (
+    "message",
+    "edited_message",
+    "callback_query",
+    "poll_answer",
+    "my_chat_member",
+    "chat_member",
+)
+"""The update kinds the bot asks Telegram for (chat_member must be asked for explicitly)."""
+
+
+class FrontEnd(Protocol):
+    """A Telegram framework's bot: a transport for calls and a source of updates."""
+
+    @property
+    def api(self) -> BotApi:
+        """The transport the outbound path and the menus use."""
+
+    async def open(self) -> None:
+        """Open the HTTP sessions (before the first call)."""
+
+    async def poll(self, on_event: EventHandler, bot_username: str, stop: asyncio.Event) -> None:
+        """Long-poll and hand every event to `on_event` until `stop` is set.
+
+        Returns once polling has stopped and every update already received has been handled.
+        """
+
+    async def close(self) -> None:
+        """Close the HTTP sessions (after the last call)."""
+
+
+class InFlight:
+    """Runs updates concurrently and lets shutdown wait for the ones under way."""
+
+    def __init__(self, on_event: EventHandler, bot_username: str) -> None:
+        """Hand translated events to `on_event`; `bot_username` recognises our commands."""
+        self._on_event = on_event
+        self._bot_username = bot_username
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    def accept(self, update: Any) -> None:
+        """Translate a framework update and start handling it (without waiting for it)."""
+        event = translate(update, self._bot_username)
+        if event is None:
+            return
+        task = asyncio.create_task(self._handle(event))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _handle(self, event: InboundEvent) -> None:
+        try:
+            await self._on_event(event)
+        except Exception:
+            # The engine contains its own failures; this is the last line before a lost task.
+            log.exception("update %s failed", event.update_id)
+
+    async def drain(self) -> None:
+        """Wait until every update accepted so far has been handled."""
+        while self._tasks:
+            await asyncio.gather(*self._tasks)

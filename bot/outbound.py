@@ -1,0 +1,239 @@
+"""The one outbound path: effects in, Bot API calls out, failures contained per effect.
+
+Every call goes through `_call`, the single place where rate limiting and the persistent outbox
+will attach. Effects are delivered in order; an effect that fails is logged and the rest still go
+out, because one blocked person or one deleted message must not cost anyone else their message.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
+
+from bot.rendering import MAX_CAPTION, inline_keyboard, split_text
+from bot.retry import RetryPolicy, Sleep, call_with_retry
+from bot.telegram_api import ApiError, BadRequest, BotApi, Files, Forbidden
+from flows.effects import (
+    DeleteMessage,
+    EditMessage,
+    Effect,
+    Keyboard,
+    LeaveChat,
+    RefreshCommands,
+    SendDocument,
+    SendMessage,
+    SendPhoto,
+    Toast,
+)
+
+log = logging.getLogger(__name__)
+
+UserCallback = Callable[[int], Awaitable[None]]
+
+# Telegram's descriptions for the cases delivery treats specially.
+NOT_MODIFIED = "message is not modified"
+EDIT_TARGET_GONE = ("message to edit not found", "message can't be edited", "message_id_invalid")
+DELETE_TARGET_GONE = ("message to delete not found",)
+
+
+class TelegramOutbound:
+    """Deliver effects to Telegram through a `BotApi` (implements `flows.ports.Outbound`)."""
+
+    def __init__(
+        self,
+        api: BotApi,
+        *,
+        on_unreachable: UserCallback,
+        refresh_commands: UserCallback,
+        policy: RetryPolicy | None = None,
+        sleep: Sleep = asyncio.sleep,
+    ) -> None:
+        """Wire the outbound path.
+
+        Args:
+            api: The transport.
+            on_unreachable: Called with a person's Telegram id when their private chat answers
+                403 (they blocked the bot); the engine marks them unreachable.
+            refresh_commands: Re-publishes one person's command menu.
+            policy: Retry bounds (defaults suit production).
+            sleep: How to wait between retries (tests pass a fake).
+        """
+        self._api = api
+        self._on_unreachable = on_unreachable
+        self._refresh_commands = refresh_commands
+        self._policy = policy or RetryPolicy()
+        self._sleep = sleep
+
+    async def deliver(self, effects: Sequence[Effect]) -> None:
+        """Deliver `effects` in order; each failure is logged and does not stop the others."""
+        for effect in effects:
+            try:
+                await self._deliver(effect)
+            except Forbidden as exc:
+                await self._forbidden(effect, exc)
+            except ApiError as exc:
+                log.warning(
+                    "%s not delivered: %s",
+                    type(effect).__name__,
+                    exc.description,
+                    extra={"chat_id": _chat_of(effect)},
+                )
+            except Exception:
+                log.exception("%s not delivered", type(effect).__name__)
+
+    async def _deliver(self, effect: Effect) -> None:
+        match effect:
+            case SendMessage():
+                await self._send_text(
+                    effect.chat_id,
+                    effect.text,
+                    effect.buttons,
+                    reply_to=effect.reply_to,
+                    silent=effect.silent,
+                )
+            case EditMessage():
+                await self._edit_text(effect)
+            case Toast():
+                await self._toast(effect)
+            case SendDocument():
+                await self._send_file(
+                    "sendDocument",
+                    "document",
+                    effect.chat_id,
+                    effect.filename,
+                    effect.content,
+                    effect.caption,
+                )
+            case SendPhoto():
+                await self._send_file(
+                    "sendPhoto",
+                    "photo",
+                    effect.chat_id,
+                    _image_name(effect.content),
+                    effect.content,
+                    effect.caption,
+                )
+            case DeleteMessage():
+                await self._delete(effect)
+            case LeaveChat():
+                await self._call("leaveChat", {"chat_id": effect.chat_id})
+            case RefreshCommands():
+                await self._refresh_commands(effect.user_id)
+            case _:
+                # Schedule effects are stored by the engine with the transaction; reaching
+                # here means a caller skipped that step.
+                log.error("%s cannot be delivered to Telegram", type(effect).__name__)
+
+    async def _send_text(
+        self,
+        chat_id: int,
+        text: str,
+        buttons: Keyboard = (),
+        *,
+        reply_to: int | None = None,
+        silent: bool = False,
+    ) -> None:
+        await self._send_parts(chat_id, split_text(text), buttons, reply_to=reply_to, silent=silent)
+
+    async def _send_parts(
+        self,
+        chat_id: int,
+        parts: Sequence[str],
+        buttons: Keyboard,
+        *,
+        reply_to: int | None = None,
+        silent: bool = False,
+    ) -> None:
+        # Buttons go on the last part, where the reader arrives after reading everything.
+        for index, part in enumerate(parts):
+            params: dict[str, Any] = {"chat_id": chat_id, "text": part}
+            if index == 0 and reply_to is not None:
+                # The reply target may have been deleted meanwhile; send anyway.
+                params["reply_parameters"] = {
+                    "message_id": reply_to,
+                    "allow_sending_without_reply": True,
+                }
+            if index == len(parts) - 1 and (markup := inline_keyboard(buttons)):
+                params["reply_markup"] = markup
+            if silent:
+                params["disable_notification"] = True
+            await self._call("sendMessage", params)
+
+    async def _edit_text(self, effect: EditMessage) -> None:
+        first, *more = split_text(effect.text)
+        params: dict[str, Any] = {
+            "chat_id": effect.chat_id,
+            "message_id": effect.message_id,
+            "text": first,
+        }
+        if not more and (markup := inline_keyboard(effect.buttons)):
+            params["reply_markup"] = markup
+        try:
+            await self._call("editMessageText", params)
+        except BadRequest as exc:
+            if exc.says(NOT_MODIFIED):
+                pass  # the message already shows this: exactly what was wanted
+            elif exc.says(*EDIT_TARGET_GONE):
+                log.info("message %s is gone; sending anew", effect.message_id)
+                await self._send_text(effect.chat_id, effect.text, effect.buttons)
+                return
+            else:
+                raise
+        if more:
+            await self._send_parts(effect.chat_id, more, effect.buttons)
+
+    async def _toast(self, effect: Toast) -> None:
+        params: dict[str, Any] = {"callback_query_id": effect.callback_id}
+        if effect.text:
+            params["text"] = effect.text
+        if effect.alert:
+            params["show_alert"] = True
+        await self._call("answerCallbackQuery", params)
+
+    async def _send_file(
+        self, method: str, field: str, chat_id: int, filename: str, content: bytes, caption: str
+    ) -> None:
+        params: dict[str, Any] = {"chat_id": chat_id}
+        if len(caption) > MAX_CAPTION:
+            # Too long to travel with the file: send it as text first, so nothing is cut.
+            await self._send_text(chat_id, caption)
+        elif caption:
+            params["caption"] = caption
+        await self._call(method, params, {field: (filename, content)})
+
+    async def _delete(self, effect: DeleteMessage) -> None:
+        params = {"chat_id": effect.chat_id, "message_id": effect.message_id}
+        try:
+            await self._call("deleteMessage", params)
+        except BadRequest as exc:
+            if not exc.says(*DELETE_TARGET_GONE):
+                raise
+
+    async def _call(self, method: str, params: dict[str, Any], files: Files | None = None) -> Any:
+        return await call_with_retry(
+            self._api, method, params, files, policy=self._policy, sleep=self._sleep
+        )
+
+    async def _forbidden(self, effect: Effect, exc: Forbidden) -> None:
+        chat_id = _chat_of(effect)
+        # Private chats have the person's (positive) id; groups and channels are negative.
+        if chat_id is None or chat_id < 0:
+            log.warning("%s forbidden: %s", type(effect).__name__, exc.description)
+            return
+        log.info("chat %s answered 403 (%s)", chat_id, exc.description)
+        try:
+            await self._on_unreachable(chat_id)
+        except Exception:
+            log.exception("could not mark %s unreachable", chat_id)
+
+
+def _chat_of(effect: Effect) -> int | None:
+    chat_id = getattr(effect, "chat_id", None)
+    return chat_id if isinstance(chat_id, int) else None
+
+
+def _image_name(content: bytes) -> str:
+    # Telegram guesses the type from the name; flows make PNG (charts) or JPEG.
+    return "image.png" if content.startswith(b"\x89PNG") else "image.jpg"
