@@ -102,7 +102,9 @@ def register(router: Router) -> None:
         member = change.member
         assert member.telegram_id is not None
         role_name = ctx.t(ROLE_NAMES[role])
-        ctx.say(ctx.t("{name}'s role is now: {role}.", name=member.first_name or "?", role=role_name))
+        ctx.say(
+            ctx.t("{name}'s role is now: {role}.", name=member.first_name or "?", role=role_name)
+        )
         theirs = translator(member.language or ctx.config.default_language)
         ctx.say(
             theirs(
