@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 
@@ -16,6 +17,8 @@ class CommunityConfig:
         default_language: Interface language when nothing better is known.
         timezone: The community's time zone, for showing times.
         community_name: How the bot names the community in its texts.
+        quiet_hours: Local (start, end) during which non-urgent private messages wait; None
+            for no quiet hours. The span may cross midnight (22:00-07:00).
     """
 
     bot_username: str
@@ -23,8 +26,26 @@ class CommunityConfig:
     default_language: str = "en"
     timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("UTC"))
     community_name: str = "Townsquare"
+    quiet_hours: tuple[time, time] | None = None
 
     def deep_link(self, start_payload: str | None = None) -> str:
         """Return a t.me link that opens the private chat with the bot (with a /start payload)."""
         base = f"https://t.me/{self.bot_username}"
         return f"{base}?start={start_payload}" if start_payload else base
+
+    def quiet_until(self, moment: datetime) -> datetime | None:
+        """Return when the quiet hours around `moment` end, or None if `moment` is not in them."""
+        if self.quiet_hours is None:
+            return None
+        start, end = self.quiet_hours
+        local = moment.astimezone(self.timezone)
+        now = local.time()
+        crosses_midnight = start > end
+        inside = (start <= now or now < end) if crosses_midnight else (start <= now < end)
+        if not inside:
+            return None
+        end_day = local.date()
+        if crosses_midnight and now >= start:
+            end_day += timedelta(days=1)
+        wall_clock = datetime.combine(end_day, end)
+        return wall_clock.replace(tzinfo=self.timezone).astimezone(moment.tzinfo)

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from flows.codec import Payload
+from flows.codec import Payload, decode, encode
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,6 +23,30 @@ class Button:
 
 
 Keyboard = tuple[tuple[Button, ...], ...]
+
+
+def keyboard_to_data(buttons: Keyboard) -> list[list[dict[str, str]]]:
+    """Turn buttons into JSON-ready data, for messages stored before they are sent."""
+    return [
+        [
+            {"text": b.text, "url": b.url}
+            if b.url is not None
+            else {"text": b.text, "data": encode(b.payload) if b.payload else ""}
+            for b in row
+        ]
+        for row in buttons
+    ]
+
+
+def keyboard_from_data(rows: list[list[dict[str, str]]]) -> Keyboard:
+    """Rebuild buttons stored with `keyboard_to_data`."""
+    return tuple(
+        tuple(
+            Button(b["text"], url=b["url"]) if "url" in b else Button(b["text"], decode(b["data"]))
+            for b in row
+        )
+        for row in rows
+    )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -112,6 +136,31 @@ class Schedule:
     data: dict[str, Any] = field(default_factory=dict)
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Broadcast:
+    """Send the same message to many chats through the persistent outbox.
+
+    Stored with the transaction (one row per recipient) and sent at Telegram's pace; a crash
+    mid-send resumes without losing or repeating a message. `batch` names the send: a recipient
+    is never given two copies of one batch.
+
+    Attributes:
+        batch: A unique name for this send, e.g. `announce:12`.
+        recipients: (chat id, member id or None) pairs.
+        text: The message, already in the recipients' language (one batch per language).
+        buttons: Inline buttons under it.
+        urgent: Urgent messages ignore quiet hours.
+        not_before: Send no earlier than this (quiet hours may push it later).
+    """
+
+    batch: str
+    recipients: tuple[tuple[int, int | None], ...]
+    text: str
+    buttons: Keyboard = ()
+    urgent: bool = False
+    not_before: datetime | None = None
+
+
 Effect = (
     SendMessage
     | EditMessage
@@ -122,4 +171,5 @@ Effect = (
     | LeaveChat
     | RefreshCommands
     | Schedule
+    | Broadcast
 )

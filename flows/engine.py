@@ -10,25 +10,29 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from flows.config import CommunityConfig
 from flows.context import Context
-from flows.effects import Effect, Schedule, SendMessage, Toast
+from flows.effects import Broadcast, Effect, Schedule, SendMessage, Toast, keyboard_to_data
 from flows.events import ButtonPressed, InboundEvent, Person
 from flows.i18n import N_, match_language, translator
+from flows.jobs import JobContext
 from flows.ports import Clock, Outbound, SystemClock
 from flows.router import Router
 from flows.sequencer import KeyedSequencer
 from storage.db import Database
-from storage.models import Member, MemberStatus, Role
+from storage.models import JobStatus, Member, MemberStatus, Role, ScheduledJob
+from storage.repositories.outbox import Recipient
 from storage.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
 
 # Telegram stops redelivering an update within a day; a week of ids is ample to drop repeats.
 KEEP_UPDATE_IDS = timedelta(days=7)
-PRUNE_EVERY = 1000  # updates
+# A job whose handler fails is tried again this much later, up to MAX_JOB_ATTEMPTS times.
+JOB_RETRY_DELAY = timedelta(minutes=1)
+MAX_JOB_ATTEMPTS = 3
 
 SOMETHING_WENT_WRONG = N_("Sorry, something went wrong on our side. Please try again in a moment.")
 
@@ -68,7 +72,6 @@ class Engine:
         self.config = config
         self.clock = clock or SystemClock()
         self._sequencer = KeyedSequencer()
-        self._handled = 0
 
     async def handle(self, event: InboundEvent) -> None:
         """Handle one event; a person's events run strictly in update order."""
@@ -83,15 +86,18 @@ class Engine:
             effects = self._apology(event)
         if effects:
             await self.outbound.deliver(effects)
-        self._handled += 1
-        if self._handled % PRUNE_EVERY == 0:
-            await self._prune_update_ids()
 
-    async def _prune_update_ids(self) -> None:
+    async def prune_update_ids(self) -> int:
+        """Forget update ids older than a week (the scheduler runs this daily).
+
+        Returns:
+            How many were forgotten.
+        """
         async with self.database.unit_of_work() as uow:
             pruned = await uow.updates.prune(self.clock.now() - KEEP_UPDATE_IDS)
             await uow.commit()
-        log.debug("forgot %d old update ids", pruned)
+        log.info("forgot %d old update ids", pruned)
+        return pruned
 
     async def _decide(self, event: InboundEvent) -> list[Effect]:
         async with self.database.unit_of_work() as uow:
@@ -103,19 +109,84 @@ class Engine:
             state = await uow.states.get(member.id) if member is not None else None
             ctx = Context(event, uow, self.config, now, member, state)
             await self.router.dispatch(ctx)
-            deliverable: list[Effect] = []
-            for effect in ctx.effects:
-                if isinstance(effect, Schedule):
-                    await uow.jobs.schedule(
-                        effect.kind, effect.key, effect.due_at, effect.data, now
-                    )
-                else:
-                    deliverable.append(effect)
+            deliverable = await self._store(uow, ctx.effects, now)
             if isinstance(event, ButtonPressed) and not _answers(deliverable, event.callback_id):
                 # Telegram shows a spinner on the button until the press is answered.
                 deliverable.append(Toast(callback_id=event.callback_id))
             await uow.commit()
             return deliverable
+
+    async def _store(
+        self, uow: UnitOfWork, effects: Sequence[Effect], now: datetime
+    ) -> list[Effect]:
+        """Persist the effects that are data (jobs, bulk sends); return the ones to deliver."""
+        deliverable: list[Effect] = []
+        for effect in effects:
+            if isinstance(effect, Schedule):
+                await uow.jobs.schedule(effect.kind, effect.key, effect.due_at, effect.data, now)
+            elif isinstance(effect, Broadcast):
+                await self._enqueue(uow, effect, now)
+            else:
+                deliverable.append(effect)
+        return deliverable
+
+    async def _enqueue(self, uow: UnitOfWork, broadcast: Broadcast, now: datetime) -> None:
+        not_before = max(broadcast.not_before or now, now)
+        quiet_until = None if broadcast.urgent else self.config.quiet_until(not_before)
+        recipients = [Recipient(chat_id, member_id) for chat_id, member_id in broadcast.recipients]
+        private = [r for r in recipients if r.chat_id > 0]  # people; groups have negative ids
+        groups = [r for r in recipients if r.chat_id < 0]
+        payload = {"text": broadcast.text, "buttons": keyboard_to_data(broadcast.buttons)}
+        # Quiet hours hold back what would wake a person; groups are read when people choose.
+        await uow.outbox.enqueue(broadcast.batch, private, payload, quiet_until or not_before, now)
+        await uow.outbox.enqueue(broadcast.batch, groups, payload, not_before, now)
+
+    async def run_due_jobs(self, limit: int = 50) -> int:
+        """Run the scheduled jobs that are due (the scheduler calls this every few seconds).
+
+        Two instances never run the same job: on PostgreSQL due jobs are claimed with
+        FOR UPDATE SKIP LOCKED, and SQLite lets one writer in at a time.
+
+        Returns:
+            How many due jobs were looked at (run, dropped as too late, or failed).
+        """
+        async with self.database.unit_of_work() as uow:
+            now = self.clock.now()
+            jobs = await uow.jobs.due(now, limit)
+            deliverable: list[Effect] = []
+            for job in jobs:
+                deliverable += await self._run_job(uow, job, now)
+            await uow.commit()
+        if deliverable:
+            await self.outbound.deliver(deliverable)
+        return len(jobs)
+
+    async def _run_job(self, uow: UnitOfWork, job: ScheduledJob, now: datetime) -> list[Effect]:
+        job_type = self.router.jobs.get(job.kind)
+        job.attempts += 1
+        if job_type is None:
+            log.error("job %s/%s has no handler; marked failed", job.kind, job.key)
+            job.status, job.last_error, job.done_at = JobStatus.FAILED, "no handler", now
+            return []
+        if job_type.too_late(job.due_at, now):
+            log.warning("job %s/%s was due at %s: too late, dropped", job.kind, job.key, job.due_at)
+            job.status, job.done_at = JobStatus.DROPPED, now
+            return []
+        ctx = JobContext(uow, self.config, now, job.kind, job.key, job.due_at, dict(job.data))
+        try:
+            async with uow.savepoint():  # a failing job undoes only its own writes
+                await job_type.handler(ctx)
+                deliverable = await self._store(uow, ctx.effects, now)
+        except Exception as exc:
+            log.exception("job %s/%s failed (attempt %d)", job.kind, job.key, job.attempts)
+            job.last_error = repr(exc)[:500]
+            if job.attempts >= MAX_JOB_ATTEMPTS:
+                job.status, job.done_at = JobStatus.FAILED, now
+            else:
+                job.due_at = now + JOB_RETRY_DELAY
+            return []
+        job.status, job.done_at = JobStatus.DONE, now
+        return deliverable
 
     async def _load_member(self, uow: UnitOfWork, sender: Person | None) -> Member | None:
         if sender is None or sender.is_bot:

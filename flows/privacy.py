@@ -101,8 +101,17 @@ async def _admin_actions(uow: UnitOfWork, member: Member) -> list[dict[str, Any]
     ]
 
 
+async def _queued_messages(uow: UnitOfWork, member: Member) -> int:
+    return sum((await uow.outbox.pending_for(member.id)).values())
+
+
+async def _forget_queued_messages(uow: UnitOfWork, member: Member, at: datetime) -> None:
+    await uow.outbox.forget_member(member.id)
+
+
 register_section(Section("profile", _profile))
 register_section(Section("follows", _follows))
 register_section(Section("groups", _groups))
 register_section(Section("conversation", _conversation))
 register_section(Section("admin_actions", _admin_actions))
+register_section(Section("queued_messages", _queued_messages, _forget_queued_messages))

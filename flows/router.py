@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from enum import StrEnum
 from typing import Literal
 
@@ -11,6 +12,7 @@ from flows.codec import Payload, PayloadError
 from flows.context import ROLE_RANK, Context
 from flows.events import ButtonPressed, CommandReceived, InboundEvent, TextReceived
 from flows.i18n import N_, translator
+from flows.jobs import JobHandler, JobType
 from storage.models import Role
 
 CommandHandler = Callable[[Context, str], Awaitable[None]]
@@ -67,6 +69,7 @@ class Router:
         self._conversations: dict[str, TextHandler] = {}
         self._events: dict[type[InboundEvent], EventHandler] = {}
         self._deep_links: dict[str, DeepLinkHandler] = {}
+        self.jobs: dict[str, JobType] = {}
         self.unknown_command: CommandHandler | None = None
         self.unrouted_text: TextHandler | None = None
 
@@ -129,6 +132,19 @@ class Router:
 
         def register(handler: DeepLinkHandler) -> DeepLinkHandler:
             self._deep_links[prefix] = handler
+            return handler
+
+        return register
+
+    def job(
+        self, kind: str, *, max_lateness: timedelta | None
+    ) -> Callable[[JobHandler], JobHandler]:
+        """Register the handler of a kind of scheduled job and how late it may still run."""
+
+        def register(handler: JobHandler) -> JobHandler:
+            if kind in self.jobs:
+                raise ValueError(f"job kind {kind!r} is registered twice")
+            self.jobs[kind] = JobType(kind, handler, max_lateness)
             return handler
 
         return register

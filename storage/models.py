@@ -228,6 +228,15 @@ class AuditEntry(Base):
     at: Mapped[datetime]
 
 
+class JobStatus(StrEnum):
+    """Where a scheduled job stands."""
+
+    PENDING = "pending"
+    DONE = "done"
+    DROPPED = "dropped"  # too late to make sense any more (logged)
+    FAILED = "failed"  # its handler kept failing
+
+
 class ScheduledJob(Base):
     """Work to do later (a reminder, a deadline, a newsletter, a follow-up)."""
 
@@ -242,8 +251,48 @@ class ScheduledJob(Base):
     key: Mapped[str] = mapped_column(String(128))
     due_at: Mapped[datetime]
     data: Mapped[dict[str, Any]]
-    status: Mapped[str] = mapped_column(String(16), default="pending")
+    status: Mapped[JobStatus] = mapped_column(default=JobStatus.PENDING)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]
     done_at: Mapped[datetime | None]
+
+
+class OutboxStatus(StrEnum):
+    """Where one bulk message stands."""
+
+    PENDING = "pending"  # waiting for its turn (or for `not_before`)
+    SENDING = "sending"  # claimed by a sender until `claimed_until`
+    SENT = "sent"
+    FAILED = "failed"  # Telegram refused it for good, or the retries ran out
+    UNREACHABLE = "unreachable"  # the person blocked the bot (403)
+
+
+class OutboxMessage(Base):
+    """One message of a bulk send (a broadcast, a newsletter, reminders): one row per recipient.
+
+    The unique (batch, chat_id) pair makes enqueueing idempotent, and the status makes sending
+    resumable: a process killed mid-send leaves claimed rows that another sender takes over once
+    their lease has run out.
+    """
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        UniqueConstraint("batch", "chat_id"),
+        Index("ix_outbox_ready", "status", "not_before"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    batch: Mapped[str] = mapped_column(String(64))
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
+    payload: Mapped[dict[str, Any]]  # {"text": ..., "buttons": [[{"text", "data"|"url"}]]}
+    status: Mapped[OutboxStatus] = mapped_column(default=OutboxStatus.PENDING)
+    not_before: Mapped[datetime]
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    claimed_until: Mapped[datetime | None]
+    sent_at: Mapped[datetime | None]
+    message_id: Mapped[int | None] = mapped_column(BigInteger)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from types import TracebackType
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession, AsyncSessionTransaction, async_sessionmaker
 
 from storage.repositories.audit import AuditRepository
 from storage.repositories.chats import ChatRepository
 from storage.repositories.followables import FollowableRepository
 from storage.repositories.jobs import JobRepository
 from storage.repositories.members import MemberRepository
+from storage.repositories.outbox import OutboxRepository
 from storage.repositories.states import StateRepository
 from storage.repositories.updates import UpdateLog
 
@@ -29,6 +30,7 @@ class UnitOfWork:
     updates: UpdateLog
     audit: AuditRepository
     jobs: JobRepository
+    outbox: OutboxRepository
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession], *, lock_rows: bool) -> None:
         """Prepare a unit of work; the session opens on entry.
@@ -53,6 +55,7 @@ class UnitOfWork:
         self.updates = UpdateLog(session)
         self.audit = AuditRepository(session)
         self.jobs = JobRepository(session, skip_locked=lock)
+        self.outbox = OutboxRepository(session, skip_locked=lock)
         return self
 
     async def __aexit__(
@@ -76,6 +79,10 @@ class UnitOfWork:
     async def commit(self) -> None:
         """Commit everything done in this unit of work."""
         await self.session.commit()
+
+    def savepoint(self) -> AsyncSessionTransaction:
+        """A nested transaction: `async with uow.savepoint():` undoes only its block on error."""
+        return self.session.begin_nested()
 
     async def flush(self) -> None:
         """Send pending changes to the database without committing (to get generated ids)."""

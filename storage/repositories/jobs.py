@@ -9,10 +9,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import ScheduledJob
+from storage.models import JobStatus, ScheduledJob
 from storage.repositories.dialect import insert_for
-
-PENDING = "pending"
 
 
 class JobRepository:
@@ -44,7 +42,7 @@ class JobRepository:
                 key=key,
                 due_at=due_at,
                 data=data,
-                status=PENDING,
+                status=JobStatus.PENDING,
                 attempts=0,
                 created_at=at,
             )
@@ -56,7 +54,7 @@ class JobRepository:
         """Return pending jobs due by `now`, oldest first, locked for this transaction."""
         statement = (
             select(ScheduledJob)
-            .where(ScheduledJob.status == PENDING, ScheduledJob.due_at <= now)
+            .where(ScheduledJob.status == JobStatus.PENDING, ScheduledJob.due_at <= now)
             .order_by(ScheduledJob.due_at, ScheduledJob.id)
             .limit(limit)
         )

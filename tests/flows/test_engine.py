@@ -2,22 +2,17 @@
 
 from __future__ import annotations
 
-import pytest
-
-from flows import engine as engine_module
 from flows.effects import Toast
 from flows.events import CommandReceived, UnsupportedMessage
 from tests.flows.harness import Harness, person, private
 
 
-async def test_update_ids_are_forgotten_after_a_week(
-    harness: Harness, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(engine_module, "PRUNE_EVERY", 2)
+async def test_update_ids_are_forgotten_after_a_week(harness: Harness) -> None:
     ada = person()
     await harness.command(ada, "help")  # update 1
     harness.clock.advance(days=8)
-    await harness.command(ada, "help")  # update 2: the engine prunes update 1
+    await harness.command(ada, "help")  # update 2
+    assert await harness.engine.prune_update_ids() == 1
     async with harness.database.unit_of_work() as uow:
         assert await uow.updates.claim(1, harness.clock.now())  # free again
         assert not await uow.updates.claim(2, harness.clock.now())

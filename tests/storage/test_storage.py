@@ -117,3 +117,12 @@ async def test_telegram_ids_beyond_32_bits_fit(database: Database) -> None:
     async with database.unit_of_work() as uow:
         assert await uow.members.get_by_telegram_id(big) is not None
         assert await uow.chats.get(-1_002_345_678_901) is not None
+
+
+async def test_the_migrations_match_the_models(database_url: str) -> None:
+    from alembic import command
+
+    from storage.migrate import alembic_config
+
+    # Raises if autogenerate would write a new migration: a model changed without one.
+    await asyncio.to_thread(command.check, alembic_config(database_url))
