@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from admin import chats, roles
+from admin import announce, chats, roles
 from flows import onboarding
 from flows.router import Router
 
@@ -13,4 +13,5 @@ def build_router() -> Router:
     onboarding.register(router)
     roles.register(router)
     chats.register(router)
+    announce.register(router)
     return router

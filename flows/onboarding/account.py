@@ -127,6 +127,14 @@ def register(router: Router) -> None:
             )
         )
 
+    @router.command("cancel", N_("Stop what you are doing"), audience=Audience.ANYONE)
+    async def cancel(ctx: Context, args: str) -> None:
+        if ctx.state is not None and ctx.member is not None and ctx.consented:
+            await ctx.clear_state()
+            ctx.say(ctx.t("Cancelled."))
+        else:
+            ctx.say(ctx.t("There is nothing to cancel."))
+
     async def unknown_command(ctx: Context, command: str) -> None:
         ctx.say(
             ctx.t("Sorry, I don't know /{command}. /help lists what I can do.", command=command)

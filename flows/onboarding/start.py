@@ -13,7 +13,7 @@ from flows.i18n import N_, available_languages, language_name, match_language
 from flows.onboarding.keyboards import followable_name, language_keyboard, topics_keyboard
 from flows.onboarding.texts import DONE, EXPIRED_OPTION, TOPICS_PROMPT, WELCOME, privacy_notice
 from flows.router import Audience, Router
-from storage.models import Member, MemberStatus
+from storage.models import Member, MemberStatus, Role
 
 FLOW = "onboarding"
 PENDING_LINK = "link"  # state data key: a /start payload to open once onboarding is done
@@ -97,6 +97,10 @@ def register(router: Router) -> None:
             await show_topics(ctx, mode="o")
         else:
             await _finish(ctx, router)
+        if ctx.role is not Role.RESIDENT:
+            # An owner (OWNER_IDS) who had never opened this chat when the bot published the
+            # admin menus at start-up has none yet; now that the chat exists, publish it.
+            ctx.effects.append(RefreshCommands(user_id=sender.user_id))
 
     @router.button("topic")
     async def toggle_topic(ctx: Context, value: Payload) -> None:

@@ -98,3 +98,18 @@ class MemberRepository:
         member.updated_at = at
         member.erased_at = at
         await self._session.flush()
+
+    async def audience(self, followable_id: int | None = None) -> Sequence[Member]:
+        """Return who may receive announcements: consented, reachable, not stopped.
+
+        Args:
+            followable_id: Only followers of this topic or area; None for everyone.
+        """
+        statement = select(Member).where(
+            Member.status == MemberStatus.ACTIVE,
+            Member.broadcasts_stopped_at.is_(None),
+            Member.telegram_id.is_not(None),
+        )
+        if followable_id is not None:
+            statement = statement.join(Follow).where(Follow.followable_id == followable_id)
+        return (await self._session.execute(statement.order_by(Member.id))).scalars().all()
