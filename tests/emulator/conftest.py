@@ -33,6 +33,6 @@ class Api:
 
 
 @pytest.fixture
-async def api(emulator: RunningEmulator) -> AsyncIterator[Api]:  # noqa: F811
+async def api(emulator: RunningEmulator) -> AsyncIterator[Api]:
     async with aiohttp.ClientSession() as session:
         yield Api(session, emulator)

@@ -38,6 +38,7 @@ async def bot(emulator: RunningEmulator) -> AsyncIterator[Bot]:
         await bot.session.close()
 
 
+@pytest.mark.spec_violations_expected
 async def test_direct_calls(bot: Bot, emulator: RunningEmulator) -> None:
     world = emulator.world
     alice = world.user("Alice")

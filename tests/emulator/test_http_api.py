@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import aiohttp
+import pytest
 
 from bot.emulator import RunningEmulator
 from tests.emulator.conftest import Api
@@ -27,6 +28,7 @@ async def test_get_me_describes_the_configured_bot(api: Api) -> None:
     assert me["id"] == api.running.world.bot.id
 
 
+@pytest.mark.spec_violations_expected
 async def test_unknown_token_and_method_answer_like_telegram(
     api: Api, emulator: RunningEmulator
 ) -> None:
@@ -82,6 +84,7 @@ async def test_sent_message_is_telegram_shaped(api: Api, emulator: RunningEmulat
     assert (first["message_id"], second["message_id"]) == (2, 3)
 
 
+@pytest.mark.spec_violations_expected
 async def test_text_limits(api: Api, emulator: RunningEmulator) -> None:
     alice = emulator.world.user("Alice")
     await emulator.world.send_text(alice, "hi")
@@ -101,6 +104,7 @@ async def test_text_limits(api: Api, emulator: RunningEmulator) -> None:
     assert await api.error("sendMessage", text="hi") == (400, "Bad Request: chat_id is empty")
 
 
+@pytest.mark.spec_violations_expected
 async def test_keyboard_rules(api: Api, emulator: RunningEmulator) -> None:
     alice = emulator.world.user("Alice")
     await emulator.world.send_text(alice, "hi")
@@ -210,6 +214,7 @@ async def test_edit_rules(api: Api, emulator: RunningEmulator) -> None:
     assert [m.message_id for m in emulator.world.chat_messages(alice)] == [1]
 
 
+@pytest.mark.spec_violations_expected
 async def test_callback_answers(api: Api, emulator: RunningEmulator) -> None:
     world = emulator.world
     alice = world.user("Alice")
@@ -245,6 +250,7 @@ async def test_callback_answers(api: Api, emulator: RunningEmulator) -> None:
     assert world.callbacks[forged].data == "admin:delete-everything"
 
 
+@pytest.mark.spec_violations_expected
 async def test_documents_photos_and_downloads(api: Api, emulator: RunningEmulator) -> None:
     alice = emulator.world.user("Alice")
     await emulator.world.send_text(alice, "hi")
@@ -285,6 +291,7 @@ async def test_documents_photos_and_downloads(api: Api, emulator: RunningEmulato
     assert (photo["width"], photo["height"]) == (1, 1)
 
 
+@pytest.mark.spec_violations_expected
 async def test_polls(api: Api, emulator: RunningEmulator) -> None:
     world = emulator.world
     alice = world.user("Alice")
@@ -337,6 +344,7 @@ async def test_polls(api: Api, emulator: RunningEmulator) -> None:
     )
 
 
+@pytest.mark.spec_violations_expected
 async def test_commands_per_scope_and_language(api: Api) -> None:
     commands = [{"command": "start", "description": "Start"}]
     assert await api.ok("setMyCommands", commands=commands) is True
@@ -380,6 +388,7 @@ async def test_chat_information(api: Api, emulator: RunningEmulator) -> None:
     )
 
 
+@pytest.mark.spec_violations_expected
 async def test_missing_required_parameters(api: Api) -> None:
     assert await api.error("getChatMember", chat_id=1) == (400, "Bad Request: chat not found")
     assert await api.error("getFile") == (400, "Bad Request: file_id is empty")

@@ -35,6 +35,7 @@ def keyboard() -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup([[InlineKeyboardButton("Yes", callback_data="yes")]])
 
 
+@pytest.mark.spec_violations_expected
 async def test_direct_calls(bot: Bot, emulator: RunningEmulator) -> None:
     world = emulator.world
     alice = world.user("Alice")
