@@ -30,6 +30,14 @@ def _chat_id(chat: ChatRef) -> int:
     return chat if isinstance(chat, int) else chat.id
 
 
+def _update_chat(update: dict[str, Any]) -> int | None:
+    """The chat an update happened in (None for poll answers and other chatless updates)."""
+    payload = next(value for key, value in update.items() if key != "update_id")
+    chat = payload.get("chat") or (payload.get("message") or {}).get("chat") or {}
+    chat_id = chat.get("id")
+    return chat_id if isinstance(chat_id, int) else None
+
+
 class World(WorldState):
     """The emulated Telegram: the state, plus actions a test performs as people.
 
@@ -304,6 +312,39 @@ class World(WorldState):
         user.started = True
         self._bot_status_changed(user.chat_json(), user, "kicked", "member")
         await asyncio.sleep(0)
+
+    async def redeliver(self, update_id: int) -> None:
+        """Delivers an update a second time, with the same ``update_id``.
+
+        Telegram does this when the bot's confirmation got lost (a crash before the next
+        getUpdates, a webhook answer that timed out). A correct bot handles the update once.
+
+        Raises:
+            ValueError: No such update was queued.
+        """
+        self.updates.redeliver(update_id)
+        await asyncio.sleep(0)
+
+    async def redeliver_last(self, chat: ChatRef, kind: str | None = None) -> int:
+        """Delivers the latest update of a chat (optionally of one ``kind``) a second time.
+
+        Args:
+            chat: The person (private chat), group, or chat id the update happened in.
+            kind: The update type, e.g. ``"message"`` or ``"callback_query"``; any when None.
+
+        Returns:
+            The update_id delivered again.
+
+        Raises:
+            ValueError: No update of that chat was queued.
+        """
+        chat_id = _chat_id(chat)
+        for update_id, update in reversed(self.updates.history.items()):
+            update_kind = next(key for key in update if key != "update_id")
+            if (kind is None or update_kind == kind) and _update_chat(update) == chat_id:
+                await self.redeliver(update_id)
+                return update_id
+        raise ValueError(f"no {kind or 'update'} from chat {chat_id} to deliver again")
 
     def _bot_status_changed(
         self, chat: dict[str, Any], by: User, old: MemberStatus, new: MemberStatus

@@ -6,7 +6,7 @@ import json
 
 from flows.codec import Payload, PayloadError, payload
 from flows.context import Context
-from flows.effects import Button, SendDocument
+from flows.effects import Button, RefreshCommands, SendDocument
 from flows.events import MessageEdited, UnsupportedMessage
 from flows.i18n import N_
 from flows.onboarding.keyboards import language_keyboard
@@ -14,6 +14,7 @@ from flows.onboarding.start import show_topics
 from flows.onboarding.texts import privacy_notice
 from flows.privacy import erase_member, export_member
 from flows.router import Audience, Router
+from storage.models import Role
 
 
 def register(router: Router) -> None:
@@ -109,10 +110,14 @@ def register(router: Router) -> None:
             "Done: everything we stored about you has been erased. "
             "If you ever want to take part again, press /start."
         )
+        had_admin_menu = ctx.member.role is not Role.RESIDENT
         await erase_member(ctx.uow, ctx.member, ctx.now)
         ctx.member = None
         ctx.state = None
         ctx.show(text)
+        if had_admin_menu:
+            # Telegram still shows this chat the menu of the erased role: replace it.
+            ctx.effects.append(RefreshCommands(user_id=ctx.chat_id))
 
     @router.command("stop", N_("Stop receiving news and announcements"))
     async def stop(ctx: Context, args: str) -> None:

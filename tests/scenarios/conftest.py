@@ -1,24 +1,85 @@
 """Scenario fixtures: the real bot (runtime + front end) against the Bot API emulator.
 
 `running_bot` is parametrised over both front ends and over every database engine under test
-(SQLite, and PostgreSQL when TEST_DATABASE_URL is set, through `database_url`).
+(SQLite, and PostgreSQL when TEST_DATABASE_URL is set, through `database_url`). The database
+is migrated and seeded with `topics` before the bot starts; `RunningBot.restart()` stops the
+bot and starts a new one on the same database, as after a process restart.
 """
 
 from __future__ import annotations
 
 import asyncio
+import importlib
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 import pytest
 
+from admin.topics import add_followable
 from bot.config import Settings
 from bot.emulator import RunningEmulator, World
 from bot.runtime import serve
+from storage.db import Database
+from storage.models import FollowKind
 
 START_TIMEOUT = 30.0
 STOP_TIMEOUT = 30.0
 OWNER_ID = 1000
+COMMUNITY = "Riverside"
+FRONT_ENDS = {"aiogram": "bot.frontends.aiogram_frontend", "ptb": "bot.frontends.ptb_frontend"}
+
+
+@dataclass(frozen=True)
+class TopicSeed:
+    """A topic or area organisers defined before the bot started."""
+
+    kind: FollowKind
+    slug: str
+    names: dict[str, str]
+
+
+STANDARD_TOPICS = (
+    TopicSeed(FollowKind.TOPIC, "parks", {"en": "Parks", "zh_Hans": "公园"}),
+    TopicSeed(FollowKind.TOPIC, "safety", {"en": "Safety", "zh_Hans": "安全"}),
+    TopicSeed(FollowKind.AREA, "north", {"en": "North End", "zh_Hans": "北区"}),
+)
+
+
+class BotProcess:
+    """One run of the bot: `serve` from bot/runtime.py in a task, started and stopped on demand."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._stop = asyncio.Event()
+        self._serving: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        """Start serving and return once the bot polls (or raise why it could not start)."""
+        # The runtime imports the framework lazily; importing aiogram takes seconds of CPU, which
+        # on a loaded machine (`pytest -n 2` beside other jobs) must not count as start-up time.
+        importlib.import_module(FRONT_ENDS[self.settings.bot_framework])
+        ready = asyncio.Event()
+        self._serving = asyncio.create_task(serve(self.settings, self._stop, ready))
+        became_ready = asyncio.create_task(ready.wait())
+        await asyncio.wait(
+            {self._serving, became_ready},
+            timeout=START_TIMEOUT,
+            return_when=asyncio.FIRST_COMPLETED,
+        )
+        became_ready.cancel()
+        if self._serving.done():
+            self._serving.result()  # start-up failed: show why
+        framework = self.settings.bot_framework
+        assert ready.is_set(), f"the {framework} bot did not start within {START_TIMEOUT}s"
+
+    async def stop(self) -> None:
+        """Stop polling, let updates under way finish, close everything (like SIGTERM)."""
+        if self._serving is None:
+            return
+        self._stop.set()
+        serving, self._serving = self._serving, None
+        await asyncio.wait_for(serving, STOP_TIMEOUT)
 
 
 @dataclass
@@ -28,6 +89,13 @@ class RunningBot:
     world: World
     framework: str
     settings: Settings
+    process: BotProcess = field(repr=False)
+
+    async def restart(self) -> None:
+        """Stop this bot and start a new one on the same database and emulator."""
+        await self.process.stop()
+        self.process = BotProcess(self.settings)
+        await self.process.start()
 
 
 @pytest.fixture(params=["aiogram", "ptb"])
@@ -36,15 +104,39 @@ def framework(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-def bot_settings(framework: str, emulator: RunningEmulator, database_url: str) -> Settings:
+def topics() -> tuple[TopicSeed, ...]:
+    """The topics and areas on offer when the bot starts (override in a module for others)."""
+    return STANDARD_TOPICS
+
+
+@pytest.fixture
+async def seeded_database_url(database_url: str, topics: tuple[TopicSeed, ...]) -> str:
+    """The test database, migrated (by `database_url`) and seeded with `topics`."""
+    database = Database(database_url)
+    try:
+        async with database.unit_of_work() as uow:
+            for seed in topics:
+                await add_followable(uow, seed.kind, seed.slug, seed.names, datetime.now(UTC))
+            await uow.commit()
+    finally:
+        await database.dispose()
+    return database_url
+
+
+@pytest.fixture
+def bot_settings(framework: str, emulator: RunningEmulator, seeded_database_url: str) -> Settings:
     return Settings(
         _env_file=None,  # type: ignore[call-arg]
         bot_token=emulator.token,
         bot_framework=framework,
         telegram_api_url=emulator.base_url,
-        database_url=database_url,
+        database_url=seeded_database_url,
         owner_ids=frozenset({OWNER_ID}),
-        community_name="Riverside",
+        community_name=COMMUNITY,
+        # Scenario people tap faster than anyone can read; at Telegram's one message a second
+        # per chat (20 a minute in groups) every step would wait. Pacing has tests of its own.
+        rate_limit_chat_per_second=50,
+        rate_limit_group_per_minute=1200,
     )
 
 
@@ -52,18 +144,10 @@ def bot_settings(framework: str, emulator: RunningEmulator, database_url: str) -
 async def running_bot(
     framework: str, emulator: RunningEmulator, bot_settings: Settings
 ) -> AsyncIterator[RunningBot]:
-    stop, ready = asyncio.Event(), asyncio.Event()
-    serving = asyncio.create_task(serve(bot_settings, stop, ready))
-    became_ready = asyncio.create_task(ready.wait())
-    await asyncio.wait(
-        {serving, became_ready}, timeout=START_TIMEOUT, return_when=asyncio.FIRST_COMPLETED
-    )
-    became_ready.cancel()
-    if serving.done():
-        serving.result()  # start-up failed: show why
-    assert ready.is_set(), f"the {framework} bot did not start within {START_TIMEOUT}s"
+    process = BotProcess(bot_settings)
+    await process.start()
+    bot = RunningBot(emulator.world, framework, bot_settings, process)
     try:
-        yield RunningBot(emulator.world, framework, bot_settings)
+        yield bot
     finally:
-        stop.set()
-        await asyncio.wait_for(serving, STOP_TIMEOUT)
+        await bot.process.stop()

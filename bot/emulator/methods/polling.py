@@ -49,7 +49,7 @@ async def get_updates(state: WorldState, params: Params) -> list[dict[str, Any]]
     state.traffic.change(-1)  # waiting for updates is idleness, not work
     try:
         while True:
-            found = state.updates.available(limit)
+            found = state.updates.take(limit)
             if found or state.closed:
                 return found
             remaining = deadline - time.monotonic()
