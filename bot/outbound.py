@@ -1,17 +1,19 @@
 """The one outbound path: effects in, Bot API calls out, failures contained per effect.
 
-Every call goes through `_call`, the single place where rate limiting and the persistent outbox
-will attach. Effects are delivered in order; an effect that fails is logged and the rest still go
-out, because one blocked person or one deleted message must not cost anyone else their message.
+Every call goes through `_call`, where the rate limiter paces each attempt and the retry policy
+repeats what failed transiently. Effects are delivered in order; an effect that fails is logged and
+the rest still go out, because one blocked person or one deleted message must not cost anyone else
+their message. Bulk messages from the outbox take the same path, one at a time (`send_stored`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
+from bot.ratelimit import RateLimiter, ThrottledApi
 from bot.rendering import MAX_CAPTION, inline_keyboard, split_text
 from bot.retry import RetryPolicy, Sleep, call_with_retry
 from bot.telegram_api import ApiError, BadRequest, BotApi, Files, Forbidden
@@ -26,6 +28,7 @@ from flows.effects import (
     SendMessage,
     SendPhoto,
     Toast,
+    keyboard_from_data,
 )
 
 log = logging.getLogger(__name__)
@@ -49,6 +52,7 @@ class TelegramOutbound:
         refresh_commands: UserCallback,
         policy: RetryPolicy | None = None,
         sleep: Sleep = asyncio.sleep,
+        limiter: RateLimiter | None = None,
     ) -> None:
         """Wire the outbound path.
 
@@ -59,8 +63,10 @@ class TelegramOutbound:
             refresh_commands: Re-publishes one person's command menu.
             policy: Retry bounds (defaults suit production).
             sleep: How to wait between retries (tests pass a fake).
+            limiter: Telegram's sending limits, shared by every `TelegramOutbound` of the bot
+                (None: unlimited, for tests of other things).
         """
-        self._api = api
+        self._api: BotApi = api if limiter is None else ThrottledApi(api, limiter)
         self._on_unreachable = on_unreachable
         self._refresh_commands = refresh_commands
         self._policy = policy or RetryPolicy()
@@ -82,6 +88,20 @@ class TelegramOutbound:
                 )
             except Exception:
                 log.exception("%s not delivered", type(effect).__name__)
+
+    async def send_stored(self, chat_id: int, payload: Mapping[str, Any]) -> int:
+        """Send one outbox message (`{"text", "buttons"}`, as the engine stores it).
+
+        Unlike `deliver`, failures are raised: the outbox records each outcome in its row.
+
+        Returns:
+            The message id of its last part (the one carrying the buttons).
+
+        Raises:
+            ApiError: the message was not sent (a subclass says why).
+        """
+        buttons = keyboard_from_data(payload.get("buttons", []))
+        return await self._send_parts(chat_id, split_text(payload["text"]), buttons)
 
     async def _deliver(self, effect: Effect) -> None:
         match effect:
@@ -145,8 +165,10 @@ class TelegramOutbound:
         *,
         reply_to: int | None = None,
         silent: bool = False,
-    ) -> None:
+    ) -> int:
+        """Send `parts` in order; return the message id of the last one."""
         # Buttons go on the last part, where the reader arrives after reading everything.
+        message_id = 0
         for index, part in enumerate(parts):
             params: dict[str, Any] = {"chat_id": chat_id, "text": part}
             if index == 0 and reply_to is not None:
@@ -159,7 +181,8 @@ class TelegramOutbound:
                 params["reply_markup"] = markup
             if silent:
                 params["disable_notification"] = True
-            await self._call("sendMessage", params)
+            message_id = int((await self._call("sendMessage", params))["message_id"])
+        return message_id
 
     async def _edit_text(self, effect: EditMessage) -> None:
         first, *more = split_text(effect.text)

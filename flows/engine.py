@@ -8,7 +8,7 @@ never sees "recorded" for a write that rolled back.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -56,6 +56,7 @@ class Engine:
         outbound: Outbound,
         config: CommunityConfig,
         clock: Clock | None = None,
+        on_enqueued: Callable[[], object] | None = None,
     ) -> None:
         """Wire the engine.
 
@@ -65,12 +66,14 @@ class Engine:
             outbound: The one outbound path (called after commit).
             config: Deployment facts the flows need.
             clock: Where time comes from (the system clock by default).
+            on_enqueued: Called after a commit that added outbox rows (wakes the outbox worker).
         """
         self.database = database
         self.router = router
         self.outbound = outbound
         self.config = config
         self.clock = clock or SystemClock()
+        self._on_enqueued = on_enqueued
         self._sequencer = KeyedSequencer()
 
     async def handle(self, event: InboundEvent) -> None:
@@ -140,6 +143,8 @@ class Engine:
         # Quiet hours hold back what would wake a person; groups are read when people choose.
         await uow.outbox.enqueue(broadcast.batch, private, payload, quiet_until or not_before, now)
         await uow.outbox.enqueue(broadcast.batch, groups, payload, not_before, now)
+        if self._on_enqueued is not None:
+            uow.after_commit(self._on_enqueued)
 
     async def run_due_jobs(self, limit: int = 50) -> int:
         """Run the scheduled jobs that are due (the scheduler calls this every few seconds).

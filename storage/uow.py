@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
 from types import TracebackType
 
 from sqlalchemy.ext.asyncio import AsyncSession, AsyncSessionTransaction, async_sessionmaker
@@ -32,19 +34,31 @@ class UnitOfWork:
     jobs: JobRepository
     outbox: OutboxRepository
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], *, lock_rows: bool) -> None:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        *,
+        lock_rows: bool,
+        serialise: asyncio.Lock | None = None,
+    ) -> None:
         """Prepare a unit of work; the session opens on entry.
 
         Args:
             sessions: Factory for the session this unit of work owns.
             lock_rows: Take row locks (SELECT ... FOR UPDATE) where a repository asks for them;
                 only meaningful on PostgreSQL, SQLite already serialises writers.
+            serialise: A lock held from entry to exit, so that units of work of this process
+                run one at a time (SQLite). Units of work must then not be nested.
         """
         self._sessions = sessions
         self._lock_rows = lock_rows
+        self._serialise = serialise
         self._session: AsyncSession | None = None
+        self._after_commit: list[Callable[[], object]] = []
 
     async def __aenter__(self) -> UnitOfWork:
+        if self._serialise is not None:
+            await self._serialise.acquire()
         session = self._sessions()
         self._session = session
         lock = self._lock_rows
@@ -67,8 +81,12 @@ class UnitOfWork:
         assert self._session is not None
         # Closing ends the transaction: whatever was not committed is rolled back. Objects
         # read here stay usable (detached, not expired) for the code that follows.
-        await self._session.close()
-        self._session = None
+        try:
+            await self._session.close()
+        finally:
+            self._session = None
+            if self._serialise is not None:
+                self._serialise.release()
 
     @property
     def session(self) -> AsyncSession:
@@ -77,8 +95,19 @@ class UnitOfWork:
         return self._session
 
     async def commit(self) -> None:
-        """Commit everything done in this unit of work."""
+        """Commit everything done in this unit of work, then run the `after_commit` callbacks."""
         await self.session.commit()
+        callbacks, self._after_commit = self._after_commit, []
+        for callback in callbacks:
+            callback()
+
+    def after_commit(self, callback: Callable[[], object]) -> None:
+        """Call `callback` once this unit of work has committed (never if it rolls back).
+
+        For telling other parts of the process about committed work, e.g. waking the outbox
+        worker: woken before the commit, it would look for rows it cannot see yet.
+        """
+        self._after_commit.append(callback)
 
     def savepoint(self) -> AsyncSessionTransaction:
         """A nested transaction: `async with uow.savepoint():` undoes only its block on error."""
