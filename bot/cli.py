@@ -24,7 +24,7 @@ EXIT_FAILURE = 1
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="townsquare", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("run", help="run the bot (long polling)")
+    commands.add_parser("run", help="run the bot (long polling, or a webhook with WEBHOOK_URL)")
     commands.add_parser("migrate", help="bring the database schema up to date")
 
     emulator = commands.add_parser("emulator", help="serve the local Bot API emulator")

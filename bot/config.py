@@ -7,6 +7,7 @@ variable and says what is expected, instead of a traceback minutes later.
 from __future__ import annotations
 
 import re
+from datetime import time
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
@@ -30,6 +31,7 @@ _TOKEN_SHAPE = re.compile(r"^\d{1,20}:[A-Za-z0-9_-]+$")
 _WEBHOOK_SECRET_SHAPE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 _DATABASE_SCHEMES = ("sqlite+aiosqlite", "postgresql+asyncpg")
 _LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+_QUIET_HOURS_SHAPE = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
 
 BOTFATHER_HINT = (
     "BOT_TOKEN is not set: create a bot with @BotFather (https://t.me/BotFather), "
@@ -70,11 +72,16 @@ class Settings(BaseSettings):
     webhook_host: str = "0.0.0.0"  # behind a reverse proxy or in a container
     webhook_port: int = Field(default=8080, ge=1, le=65535)
     webhook_secret: SecretStr | None = None
+    # Off: with several instances behind one URL, one stopping must not cut off the others.
+    webhook_delete_on_stop: bool = False
 
     owner_ids: Annotated[frozenset[int], NoDecode] = frozenset()
     default_language: Literal["en", "zh_Hans"] = "en"
     community_timezone: ZoneInfo = ZoneInfo("UTC")
     community_name: str = Field(default="Townsquare", min_length=1, max_length=64)
+    quiet_hours: Annotated[tuple[time, time] | None, NoDecode] = None
+
+    scheduler_tick_seconds: PositiveFloat = 5
 
     log_format: Literal["plain", "json"] = "plain"
     log_level: str = "INFO"
@@ -82,6 +89,9 @@ class Settings(BaseSettings):
     rate_limit_global_per_second: PositiveFloat = 30
     rate_limit_chat_per_second: PositiveFloat = 1
     rate_limit_group_per_minute: PositiveInt = 20
+
+    outbox_concurrency: PositiveInt = 8
+    outbox_lease_seconds: PositiveFloat = 60
 
     @field_validator("bot_token")
     @classmethod
@@ -141,6 +151,24 @@ class Settings(BaseSettings):
                     "expected an IANA time zone name, e.g. Europe/Berlin or Asia/Shanghai"
                 ) from None
         return value
+
+    @field_validator("quiet_hours", mode="before")
+    @classmethod
+    def _time_span(cls, value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        match = _QUIET_HOURS_SHAPE.match(value)
+        expected = "expected a span of local times like 22:00-07:00 (empty for none)"
+        if match is None:
+            raise ValueError(expected)
+        hour_1, minute_1, hour_2, minute_2 = (int(part) for part in match.groups())
+        try:
+            start, end = time(hour_1, minute_1), time(hour_2, minute_2)
+        except ValueError:
+            raise ValueError(expected) from None
+        if start == end:
+            raise ValueError("expected different start and end times, e.g. 22:00-07:00")
+        return start, end
 
     @field_validator("log_level", mode="before")
     @classmethod

@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiogram import Bot, Dispatcher
-from aiogram.types import TelegramObject
+from aiogram.types import TelegramObject, Update
 
 from bot.aiogram_api import AiogramApi, make_aiogram_bot
 from bot.frontends.base import ALLOWED_UPDATES, EventHandler, InFlight
@@ -29,6 +29,14 @@ class AiogramFrontEnd:
 
     async def open(self) -> None:
         """Nothing to open: aiogram creates its HTTP session on the first call."""
+
+    def parse_update(self, data: dict[str, Any]) -> Update:
+        """Validate an update's JSON into aiogram's `Update`, bound to this bot (as polling does).
+
+        Raises:
+            pydantic.ValidationError: `data` is not an update.
+        """
+        return Update.model_validate(data, context={"bot": self._bot})
 
     async def poll(self, on_event: EventHandler, bot_username: str, stop: asyncio.Event) -> None:
         """Long-poll until `stop` is set, then wait for the updates under way."""

@@ -36,6 +36,13 @@ class FrontEnd(Protocol):
     async def open(self) -> None:
         """Open the HTTP sessions (before the first call)."""
 
+    def parse_update(self, data: dict[str, Any]) -> Any:
+        """Turn an update's JSON (as a webhook receives it) into the framework's Update object.
+
+        Raises:
+            Exception: the framework's own error when `data` is not an update it understands.
+        """
+
     async def poll(self, on_event: EventHandler, bot_username: str, stop: asyncio.Event) -> None:
         """Long-poll and hand every event to `on_event` until `stop` is set.
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 from telegram import Update
 from telegram.ext import Updater
@@ -28,6 +29,15 @@ class PtbFrontEnd:
     async def open(self) -> None:
         """Start PTB's HTTP clients."""
         await self._bot.initialize()
+
+    def parse_update(self, data: dict[str, Any]) -> Update:
+        """Decode an update's JSON into PTB's `Update`, bound to this bot (as polling does).
+
+        Raises:
+            KeyError: `data` lacks a field every update has.
+            TypeError: `data` is not shaped like an update.
+        """
+        return Update.de_json(data, self._bot)
 
     async def poll(self, on_event: EventHandler, bot_username: str, stop: asyncio.Event) -> None:
         """Long-poll until `stop` is set, then handle what was fetched and wait for it."""
