@@ -22,7 +22,14 @@ from flows.ports import Clock, Outbound, SystemClock
 from flows.router import Router
 from flows.sequencer import KeyedSequencer
 from storage.db import Database
-from storage.models import JobStatus, Member, MemberStatus, Role, ScheduledJob
+from storage.models import (
+    ConversationState,
+    JobStatus,
+    Member,
+    MemberStatus,
+    Role,
+    ScheduledJob,
+)
 from storage.repositories.outbox import Recipient
 from storage.uow import UnitOfWork
 
@@ -108,8 +115,7 @@ class Engine:
             if not await uow.updates.claim(event.update_id, now):
                 log.info("update %s repeated; dropped", event.update_id)
                 return []
-            member = await self._load_member(uow, event.sender)
-            state = await uow.states.get(member.id) if member is not None else None
+            member, state = await self._load_member(uow, event.sender)
             ctx = Context(event, uow, self.config, now, member, state)
             await self.router.dispatch(ctx)
             deliverable = await self._store(uow, ctx.effects, now)
@@ -193,16 +199,18 @@ class Engine:
         job.status, job.done_at = JobStatus.DONE, now
         return deliverable
 
-    async def _load_member(self, uow: UnitOfWork, sender: Person | None) -> Member | None:
+    async def _load_member(
+        self, uow: UnitOfWork, sender: Person | None
+    ) -> tuple[Member | None, ConversationState | None]:
         if sender is None or sender.is_bot:
-            return None
-        member = await uow.members.get_by_telegram_id(sender.user_id, for_update=True)
+            return None, None
+        member, state = await uow.members.get_with_state(sender.user_id, for_update=True)
         if member is not None and member.status is not MemberStatus.ONBOARDING:
             # Keep names as Telegram shows them now (people rename themselves).
             member.first_name = sender.first_name
             member.last_name = sender.last_name
             member.username = sender.username
-        return member
+        return member, state
 
     def _apology(self, event: InboundEvent) -> list[Effect]:
         sender = event.sender

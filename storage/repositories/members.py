@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import ChatMembership, Follow, Member, MemberStatus, Role
+from storage.models import ChatMembership, ConversationState, Follow, Member, MemberStatus, Role
 
 
 class MemberRepository:
@@ -38,6 +38,25 @@ class MemberRepository:
         if for_update and self._lock_rows:
             statement = statement.with_for_update()
         return (await self._session.execute(statement)).scalar_one_or_none()
+
+    async def get_with_state(
+        self, telegram_id: int, *, for_update: bool = False
+    ) -> tuple[Member | None, ConversationState | None]:
+        """Return the member with this Telegram id and their open conversation, in one query.
+
+        Args:
+            telegram_id: The person's Telegram user id.
+            for_update: Lock the member row until the transaction ends (PostgreSQL).
+        """
+        statement = (
+            select(Member, ConversationState)
+            .outerjoin(ConversationState, ConversationState.member_id == Member.id)
+            .where(Member.telegram_id == telegram_id)
+        )
+        if for_update and self._lock_rows:
+            statement = statement.with_for_update(of=Member)
+        row = (await self._session.execute(statement)).first()
+        return (row[0], row[1]) if row is not None else (None, None)
 
     async def get_by_username(self, username: str) -> Member | None:
         """Return the consented member with this @username (without the @), or None."""
