@@ -45,6 +45,7 @@ test: lint typecheck contracts unit
 
 bench: $(DEV_STAMP)
 	$(BIN)/python bench/updates.py
+	$(BIN)/python bench/broadcast.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
