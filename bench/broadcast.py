@@ -22,20 +22,15 @@ import asyncio
 import os
 import signal
 import sys
-import tempfile
 import time
-import uuid
 from collections import Counter
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
-import asyncpg
-from sqlalchemy.engine import make_url
-
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from scratch import scratch_database  # noqa: E402 - beside this script
 
 from bot.emulator import CallRecord, World, start_emulator  # noqa: E402
 from storage.db import Database  # noqa: E402
@@ -55,25 +50,6 @@ def arguments() -> argparse.Namespace:
     parser.add_argument("--concurrency", type=int, default=16, help="OUTBOX_CONCURRENCY")
     parser.add_argument("--database-url", help="a PostgreSQL server to use (SQLite otherwise)")
     return parser.parse_args()
-
-
-@asynccontextmanager
-async def scratch_database(server_url: str | None) -> AsyncIterator[str]:
-    """A fresh database: a SQLite file, or a new database on the given PostgreSQL server."""
-    if server_url is None:
-        with tempfile.TemporaryDirectory() as directory:
-            yield f"sqlite+aiosqlite:///{directory}/bench.db"
-        return
-    name = f"ts_bench_{uuid.uuid4().hex[:10]}"
-    admin = make_url(server_url).set(drivername="postgresql")
-    dsn = admin.render_as_string(hide_password=False)
-    connection = await asyncpg.connect(dsn)
-    await connection.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield make_url(server_url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await connection.close()
 
 
 async def seed(database_url: str, world: World, count: int) -> None:

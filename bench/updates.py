@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import tempfile
+import sys
 import time
 from collections.abc import AsyncGenerator, Awaitable, Callable
 from datetime import UTC, datetime
@@ -26,15 +26,20 @@ from aiogram.methods import SendMessage
 from aiogram.methods.base import TelegramMethod
 from aiogram.types import Chat, Message, TelegramObject, Update
 
-from admin import build_router
-from bot.aiogram_api import AiogramApi
-from bot.frontends.base import InFlight
-from bot.outbound import TelegramOutbound
-from flows.config import CommunityConfig
-from flows.engine import Engine
-from storage.db import Database
-from storage.migrate import upgrade
-from storage.models import Member, MemberStatus
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # run from a checkout without installing
+
+from scratch import scratch_database  # noqa: E402 - beside this script
+
+from admin import build_router  # noqa: E402
+from bot.aiogram_api import AiogramApi  # noqa: E402
+from bot.frontends.base import InFlight  # noqa: E402
+from bot.outbound import TelegramOutbound  # noqa: E402
+from flows.config import CommunityConfig  # noqa: E402
+from flows.engine import Engine  # noqa: E402
+from storage.db import Database  # noqa: E402
+from storage.migrate import upgrade  # noqa: E402
+from storage.models import Member, MemberStatus  # noqa: E402
 
 BOT_ID = 999_000
 BOT_USERNAME = "bench_bot"
@@ -114,8 +119,9 @@ async def bare_aiogram(count: int, people: int) -> tuple[float, int]:
     return time.perf_counter() - started, session.sent
 
 
-async def seed(database: Database, people: int) -> None:
+async def seed(database_url: str, people: int) -> None:
     now = datetime.now(UTC)
+    database = Database(database_url)
     async with database.unit_of_work() as uow:
         for n in range(people):
             await uow.members.add(
@@ -130,6 +136,7 @@ async def seed(database: Database, people: int) -> None:
                 )
             )
         await uow.commit()
+    await database.dispose()
 
 
 async def townsquare(count: int, people: int, database_url: str) -> tuple[float, int]:
@@ -167,13 +174,12 @@ async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--updates", type=int, default=3000)
     parser.add_argument("--people", type=int, default=300)
-    parser.add_argument("--database-url", help="default: a fresh SQLite file")
+    parser.add_argument("--database-url", help="a PostgreSQL server to use (SQLite otherwise)")
     args = parser.parse_args()
 
-    with tempfile.TemporaryDirectory() as folder:
-        url = args.database_url or f"sqlite+aiosqlite:///{Path(folder) / 'bench.db'}"
+    async with scratch_database(args.database_url) as url:
         await upgrade(url)
-        await seed(Database(url), args.people)
+        await seed(url, args.people)
         await bare_aiogram(200, args.people)  # warm up (imports, caches)
         bare_seconds, bare_sent = await bare_aiogram(args.updates, args.people)
         ours_seconds, ours_sent = await townsquare(args.updates, args.people, url)
