@@ -16,13 +16,11 @@ from pydantic import SecretStr
 
 from bot.config import Settings
 from bot.emulator import User
-from bot.runtime import serve
 from bot.webhook import SECRET_HEADER
 from flows.ports import Clock
 from flows.router import Router
+from tests.bot_process import BotProcess
 
-START_TIMEOUT = 30.0
-STOP_TIMEOUT = 30.0
 WAIT_TIMEOUT = 10.0
 SECRET = "operations-test-secret"
 WEBHOOK_PATH = "/telegram/webhook"
@@ -49,46 +47,6 @@ def webhook_settings(settings: Settings, port: int, url: str | None = None) -> S
             "webhook_port": port,
         }
     )
-
-
-class BotProcess:
-    """One run of `serve` in a task, started and stopped on demand (stop is like SIGTERM)."""
-
-    def __init__(
-        self, settings: Settings, *, clock: Clock | None = None, router: Router | None = None
-    ) -> None:
-        self.settings = settings
-        self._clock = clock
-        self._router = router
-        self._stop = asyncio.Event()
-        self._serving: asyncio.Task[None] | None = None
-
-    @property
-    def port(self) -> int:
-        return self.settings.webhook_port
-
-    async def start(self) -> None:
-        """Start serving; return once updates are received (or raise why start-up failed)."""
-        ready = asyncio.Event()
-        self._serving = asyncio.create_task(
-            serve(self.settings, self._stop, ready, clock=self._clock, router=self._router)
-        )
-        became_ready = asyncio.create_task(ready.wait())
-        await asyncio.wait(
-            {self._serving, became_ready}, timeout=START_TIMEOUT, return_when="FIRST_COMPLETED"
-        )
-        became_ready.cancel()
-        if self._serving.done():
-            self._serving.result()  # start-up failed: show why
-        assert ready.is_set(), f"the bot did not start within {START_TIMEOUT}s"
-
-    async def stop(self) -> None:
-        """Stop; what is under way (updates, a scheduler round) finishes first."""
-        if self._serving is None:
-            return
-        self._stop.set()
-        serving, self._serving = self._serving, None
-        await asyncio.wait_for(serving, STOP_TIMEOUT)
 
 
 @dataclass

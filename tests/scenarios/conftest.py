@@ -8,8 +8,6 @@ bot and starts a new one on the same database, as after a process restart.
 
 from __future__ import annotations
 
-import asyncio
-import importlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -19,15 +17,12 @@ import pytest
 from admin.topics import add_followable
 from bot.config import Settings
 from bot.emulator import RunningEmulator, World
-from bot.runtime import serve
 from storage.db import Database
 from storage.models import FollowKind
+from tests.bot_process import BotProcess
 
-START_TIMEOUT = 30.0
-STOP_TIMEOUT = 30.0
 OWNER_ID = 1000
 COMMUNITY = "Riverside"
-FRONT_ENDS = {"aiogram": "bot.frontends.aiogram_frontend", "ptb": "bot.frontends.ptb_frontend"}
 
 
 @dataclass(frozen=True)
@@ -44,42 +39,6 @@ STANDARD_TOPICS = (
     TopicSeed(FollowKind.TOPIC, "safety", {"en": "Safety", "zh_Hans": "安全"}),
     TopicSeed(FollowKind.AREA, "north", {"en": "North End", "zh_Hans": "北区"}),
 )
-
-
-class BotProcess:
-    """One run of the bot: `serve` from bot/runtime.py in a task, started and stopped on demand."""
-
-    def __init__(self, settings: Settings) -> None:
-        self.settings = settings
-        self._stop = asyncio.Event()
-        self._serving: asyncio.Task[None] | None = None
-
-    async def start(self) -> None:
-        """Start serving and return once the bot polls (or raise why it could not start)."""
-        # The runtime imports the framework lazily; importing aiogram takes seconds of CPU, which
-        # on a loaded machine (`pytest -n 2` beside other jobs) must not count as start-up time.
-        importlib.import_module(FRONT_ENDS[self.settings.bot_framework])
-        ready = asyncio.Event()
-        self._serving = asyncio.create_task(serve(self.settings, self._stop, ready))
-        became_ready = asyncio.create_task(ready.wait())
-        await asyncio.wait(
-            {self._serving, became_ready},
-            timeout=START_TIMEOUT,
-            return_when=asyncio.FIRST_COMPLETED,
-        )
-        became_ready.cancel()
-        if self._serving.done():
-            self._serving.result()  # start-up failed: show why
-        framework = self.settings.bot_framework
-        assert ready.is_set(), f"the {framework} bot did not start within {START_TIMEOUT}s"
-
-    async def stop(self) -> None:
-        """Stop polling, let updates under way finish, close everything (like SIGTERM)."""
-        if self._serving is None:
-            return
-        self._stop.set()
-        serving, self._serving = self._serving, None
-        await asyncio.wait_for(serving, STOP_TIMEOUT)
 
 
 @dataclass
