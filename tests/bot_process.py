@@ -4,12 +4,20 @@ from __future__ import annotations
 
 import asyncio
 import importlib
+import os
+import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
 
 from bot.config import Settings
+from bot.emulator import RunningEmulator
 from bot.runtime import serve
+from bot.telegram_api import BotApi
 from flows.ports import Clock
 from flows.router import Router
 
+ROOT = Path(__file__).resolve().parents[1]
 START_TIMEOUT = 30.0
 STOP_TIMEOUT = 30.0
 FRONT_ENDS = {"aiogram": "bot.frontends.aiogram_frontend", "ptb": "bot.frontends.ptb_frontend"}
@@ -57,3 +65,61 @@ class BotProcess:
         self._stop.set()
         serving, self._serving = self._serving, None
         await asyncio.wait_for(serving, STOP_TIMEOUT)
+
+
+def run_environment(
+    emulator: RunningEmulator, framework: str, database_url: str, **settings: str
+) -> dict[str, str]:
+    """The environment of a `townsquare run` process pointed at the emulator (no `.env`)."""
+    return {
+        "PATH": os.environ.get("PATH", ""),
+        "PYTHONPATH": str(ROOT),
+        "BOT_TOKEN": emulator.token,
+        "BOT_FRAMEWORK": framework,
+        "TELEGRAM_API_URL": emulator.base_url,
+        "DATABASE_URL": database_url,
+        "LOG_FORMAT": "json",
+        **settings,
+    }
+
+
+@asynccontextmanager
+async def townsquare_run(
+    env: dict[str, str], log: Path
+) -> AsyncIterator[asyncio.subprocess.Process]:
+    """A `townsquare run` process logging to `log`, killed at the end if it is still running."""
+    with log.open("ab") as output:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-c",
+            "from bot.cli import main; main()",
+            "run",
+            cwd=log.parent,
+            env=env,
+            stdout=output,
+            stderr=asyncio.subprocess.STDOUT,
+        )
+    try:
+        yield process
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+
+
+@asynccontextmanager
+async def bot_api(framework: str, emulator: RunningEmulator) -> AsyncIterator[BotApi]:
+    """The framework's `BotApi` transport pointed at the emulator, closed afterwards."""
+    if framework == "aiogram":
+        from bot.aiogram_api import AiogramApi, make_aiogram_bot
+
+        bot = make_aiogram_bot(emulator.token, emulator.base_url)
+        yield AiogramApi(bot)
+        await bot.session.close()
+    else:
+        from bot.ptb_api import PtbApi, make_ptb_bot
+
+        ptb = make_ptb_bot(emulator.token, emulator.base_url)
+        await ptb.initialize()
+        yield PtbApi(ptb)
+        await ptb.shutdown()

@@ -12,23 +12,13 @@ from bot.telegram_api import BotApi
 from flows.codec import payload
 from flows.effects import Button, DeleteMessage, EditMessage, SendDocument, SendMessage
 from tests.bot.test_outbound import Recorder
+from tests.bot_process import bot_api
 
 
 @pytest.fixture(params=["aiogram", "ptb"])
 async def api(request: pytest.FixtureRequest, emulator: RunningEmulator) -> AsyncIterator[BotApi]:
-    if request.param == "aiogram":
-        from bot.aiogram_api import AiogramApi, make_aiogram_bot
-
-        bot = make_aiogram_bot(emulator.token, emulator.base_url)
-        yield AiogramApi(bot)
-        await bot.session.close()
-    else:
-        from bot.ptb_api import PtbApi, make_ptb_bot
-
-        ptb = make_ptb_bot(emulator.token, emulator.base_url)
-        await ptb.initialize()
-        yield PtbApi(ptb)
-        await ptb.shutdown()
+    async with bot_api(str(request.param), emulator) as api:
+        yield api
 
 
 @pytest.fixture

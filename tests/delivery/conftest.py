@@ -26,6 +26,7 @@ from flows.effects import Button, keyboard_to_data
 from storage.db import Database
 from storage.models import Member, MemberStatus, OutboxMessage, OutboxStatus
 from storage.repositories.outbox import Recipient
+from tests.bot_process import bot_api
 
 BATCH = "announce:1"
 TEXT = "The park reopens on Saturday."
@@ -159,19 +160,8 @@ def framework(request: pytest.FixtureRequest) -> str:
 @pytest.fixture
 async def transport(framework: str, emulator: RunningEmulator) -> AsyncIterator[BotApi]:
     """The framework's `BotApi`, pointed at the emulator."""
-    if framework == "aiogram":
-        from bot.aiogram_api import AiogramApi, make_aiogram_bot
-
-        bot = make_aiogram_bot(emulator.token, emulator.base_url)
-        yield AiogramApi(bot)
-        await bot.session.close()
-    else:
-        from bot.ptb_api import PtbApi, make_ptb_bot
-
-        ptb = make_ptb_bot(emulator.token, emulator.base_url)
-        await ptb.initialize()
-        yield PtbApi(ptb)
-        await ptb.shutdown()
+    async with bot_api(framework, emulator) as api:
+        yield api
 
 
 def settings_for(

@@ -3,44 +3,16 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
-import sys
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
 
 from bot.emulator import RunningEmulator
 from storage.models import OutboxStatus
+from tests.bot_process import run_environment, townsquare_run
 from tests.delivery.conftest import copies, drained, outbox_rows, people, seed_broadcast, wait_until
 
-ROOT = Path(__file__).resolve().parents[2]
 RECIPIENTS = 2000
 CONCURRENCY = 8
-
-
-@asynccontextmanager
-async def townsquare_run(
-    env: dict[str, str], log: Path
-) -> AsyncIterator[asyncio.subprocess.Process]:
-    """A `townsquare run` process, killed at the end of the block if it is still running."""
-    with log.open("ab") as output:
-        process = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-c",
-            "from bot.cli import main; main()",
-            "run",
-            cwd=log.parent,
-            env=env,
-            stdout=output,
-            stderr=asyncio.subprocess.STDOUT,
-        )
-    try:
-        yield process
-    finally:
-        if process.returncode is None:
-            process.kill()
-            await process.wait()
 
 
 async def test_a_broadcast_killed_mid_send_resumes_with_no_loss_and_few_repeats(
@@ -49,20 +21,16 @@ async def test_a_broadcast_killed_mid_send_resumes_with_no_loss_and_few_repeats(
     world = emulator.world
     everyone = people(world, RECIPIENTS)
     await seed_broadcast(database_url, everyone)
-    env = {
-        "PATH": os.environ.get("PATH", ""),
-        "PYTHONPATH": str(ROOT),
-        "BOT_TOKEN": emulator.token,
-        "BOT_FRAMEWORK": framework,
-        "TELEGRAM_API_URL": emulator.base_url,
-        "DATABASE_URL": database_url,
-        "LOG_FORMAT": "json",
+    env = run_environment(
+        emulator,
+        framework,
+        database_url,
         # Fast enough for a short test; one message per person, so no chat limit is met.
-        "RATE_LIMIT_GLOBAL_PER_SECOND": "2000",
-        "OUTBOX_CONCURRENCY": str(CONCURRENCY),
+        RATE_LIMIT_GLOBAL_PER_SECOND="2000",
+        OUTBOX_CONCURRENCY=str(CONCURRENCY),
         # The restarted process takes over the dead one's rows after this long.
-        "OUTBOX_LEASE_SECONDS": "3",
-    }
+        OUTBOX_LEASE_SECONDS="3",
+    )
     log = tmp_path / "bot.log"
 
     async def sent(count: int) -> bool:

@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from bot.emulator import RunningEmulator
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.bot_process import run_environment, townsquare_run
 
 
 async def wait_until(condition: Callable[[], object], seconds: float = 30.0) -> None:
@@ -27,26 +24,8 @@ async def test_sigterm_lets_the_update_in_flight_finish(
     framework: str, emulator: RunningEmulator, database_url: str, tmp_path: Path
 ) -> None:
     world = emulator.world
-    env = {
-        "PATH": os.environ.get("PATH", ""),
-        "PYTHONPATH": str(ROOT),
-        "BOT_TOKEN": emulator.token,
-        "BOT_FRAMEWORK": framework,
-        "TELEGRAM_API_URL": emulator.base_url,
-        "DATABASE_URL": database_url,
-        "LOG_FORMAT": "json",
-    }
-    bot = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-c",
-        "from bot.cli import main; main()",
-        "run",
-        cwd=tmp_path,
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
-    )
-    try:
+    log = tmp_path / "bot.log"
+    async with townsquare_run(run_environment(emulator, framework, database_url), log) as bot:
         await wait_until(lambda: world.calls_of("getUpdates"), seconds=60)
         # The welcome takes 1.5 s to be accepted: SIGTERM arrives while it is under way.
         world.faults.add(method="sendMessage", error="timeout", hold=1.5, then_execute=True)
@@ -54,12 +33,8 @@ async def test_sigterm_lets_the_update_in_flight_finish(
         await world.send_text(ada, "/start")
         await wait_until(lambda: world.traffic.in_flight > 0 and world.updates.pending_count == 0)
         bot.send_signal(signal.SIGTERM)
-        output, _ = await asyncio.wait_for(bot.communicate(), 30)
-    finally:
-        if bot.returncode is None:
-            bot.kill()
-            await bot.wait()
-    logs = output.decode()
+        await asyncio.wait_for(bot.wait(), 30)
+    logs = log.read_text()
     assert bot.returncode == 0, logs
     [welcome] = world.bot_messages(ada)
     assert welcome.text is not None and welcome.text.startswith("Welcome to")
