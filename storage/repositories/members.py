@@ -63,10 +63,6 @@ class MemberRepository:
         statement = select(Member).where(func.lower(Member.username) == username.lower())
         return (await self._session.execute(statement.limit(1))).scalar_one_or_none()
 
-    async def get(self, member_id: int) -> Member | None:
-        """Return the member with our own id, or None."""
-        return await self._session.get(Member, member_id)
-
     async def add(self, member: Member) -> Member:
         """Add a new member and give it an id."""
         self._session.add(member)
@@ -86,12 +82,6 @@ class MemberRepository:
             .order_by(Member.id)
         )
         return (await self._session.execute(statement)).scalars().all()
-
-    async def count_by_status(self) -> dict[MemberStatus, int]:
-        """Return how many members are in each status."""
-        statement = select(Member.status, func.count()).group_by(Member.status)
-        rows = (await self._session.execute(statement)).all()
-        return {MemberStatus(status): count for status, count in rows}
 
     async def erase(self, member: Member, at: datetime) -> None:
         """Erase a member's personal data; the bare row stays so anonymous aggregates still add up.
