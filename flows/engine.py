@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from flows.batcher import MicroBatcher
 from flows.config import CommunityConfig
 from flows.context import Context
 from flows.effects import Broadcast, Effect, Schedule, SendMessage, Toast, keyboard_to_data
@@ -40,6 +41,10 @@ KEEP_UPDATE_IDS = timedelta(days=7)
 # A job whose handler fails is tried again this much later, up to MAX_JOB_ATTEMPTS times.
 JOB_RETRY_DELAY = timedelta(minutes=1)
 MAX_JOB_ATTEMPTS = 3
+# Updates of different people that arrive together are decided in one transaction, this many at
+# most (a batch's cost is mostly per statement, so larger batches mostly add latency).
+MAX_BATCH = 64
+PARALLEL_BATCHES = 4
 
 SOMETHING_WENT_WRONG = N_("Sorry, something went wrong on our side. Please try again in a moment.")
 
@@ -82,6 +87,12 @@ class Engine:
         self.clock = clock or SystemClock()
         self._on_enqueued = on_enqueued
         self._sequencer = KeyedSequencer()
+        # SQLite has one writer at a time anyway; PostgreSQL can commit a few batches at once.
+        self._batcher = MicroBatcher(
+            self._decide_all,
+            max_size=MAX_BATCH,
+            workers=PARALLEL_BATCHES if database.is_postgresql else 1,
+        )
 
     async def handle(self, event: InboundEvent) -> None:
         """Handle one event; a person's events run strictly in update order."""
@@ -89,11 +100,7 @@ class Engine:
         await self._sequencer.run(key, event.update_id, lambda: self._process(event))
 
     async def _process(self, event: InboundEvent) -> None:
-        try:
-            effects = await self._decide(event)
-        except Exception:
-            log.exception("update %s failed; nothing was committed", event.update_id)
-            effects = self._apology(event)
+        effects = await self._batcher.submit(event)
         if effects:
             await self.outbound.deliver(effects)
 
@@ -109,21 +116,54 @@ class Engine:
         log.info("forgot %d old update ids", pruned)
         return pruned
 
-    async def _decide(self, event: InboundEvent) -> list[Effect]:
+    async def _decide_all(self, events: Sequence[InboundEvent]) -> list[list[Effect]]:
+        """Decide a batch of events (of different people) in one transaction.
+
+        If anything in the batch fails, the whole transaction is rolled back and each event is
+        decided again in a transaction of its own, so one person's failure costs the others
+        nothing but time and the failing one gets an apology.
+        """
+        if len(events) > 1:
+            try:
+                return await self._decide(events)
+            except Exception:
+                log.warning("a batch of %d updates failed; retrying one by one", len(events))
+        return [await self._decide_alone(event) for event in events]
+
+    async def _decide_alone(self, event: InboundEvent) -> list[Effect]:
+        try:
+            [effects] = await self._decide([event])
+        except Exception:
+            log.exception("update %s failed; nothing was committed", event.update_id)
+            return self._apology(event)
+        return effects
+
+    async def _decide(self, events: Sequence[InboundEvent]) -> list[list[Effect]]:
         async with self.database.unit_of_work() as uow:
             now = self.clock.now()
-            if not await uow.updates.claim(event.update_id, now):
-                log.info("update %s repeated; dropped", event.update_id)
-                return []
-            member, state = await self._load_member(uow, event.sender)
-            ctx = Context(event, uow, self.config, now, member, state)
-            await self.router.dispatch(ctx)
-            deliverable = await self._store(uow, ctx.effects, now)
-            if isinstance(event, ButtonPressed) and not _answers(deliverable, event.callback_id):
-                # Telegram shows a spinner on the button until the press is answered.
-                deliverable.append(Toast(callback_id=event.callback_id))
+            fresh = await uow.updates.claim_many([e.update_id for e in events], now)
+            people = [e.sender.user_id for e in events if e.sender and e.update_id in fresh]
+            members = await uow.members.get_many_with_state(people, for_update=True)
+            decided: list[list[Effect]] = []
+            for event in events:
+                if event.update_id in fresh:
+                    member, state = self._member_of(event.sender, members)
+                    ctx = Context(event, uow, self.config, now, member, state)
+                    decided.append(await self._dispatch(ctx))
+                else:
+                    log.info("update %s repeated; dropped", event.update_id)
+                    decided.append([])
             await uow.commit()
-            return deliverable
+        return decided
+
+    async def _dispatch(self, ctx: Context) -> list[Effect]:
+        await self.router.dispatch(ctx)
+        deliverable = await self._store(ctx.uow, ctx.effects, ctx.now)
+        event = ctx.event
+        if isinstance(event, ButtonPressed) and not _answers(deliverable, event.callback_id):
+            # Telegram shows a spinner on the button until the press is answered.
+            deliverable.append(Toast(callback_id=event.callback_id))
+        return deliverable
 
     async def _store(
         self, uow: UnitOfWork, effects: Sequence[Effect], now: datetime
@@ -199,17 +239,19 @@ class Engine:
         job.status, job.done_at = JobStatus.DONE, now
         return deliverable
 
-    async def _load_member(
-        self, uow: UnitOfWork, sender: Person | None
+    @staticmethod
+    def _member_of(
+        sender: Person | None, members: dict[int, tuple[Member, ConversationState | None]]
     ) -> tuple[Member | None, ConversationState | None]:
-        if sender is None or sender.is_bot:
+        if sender is None or sender.is_bot or sender.user_id not in members:
             return None, None
-        member, state = await uow.members.get_with_state(sender.user_id, for_update=True)
-        if member is not None and member.status is not MemberStatus.ONBOARDING:
-            # Keep names as Telegram shows them now (people rename themselves).
-            member.first_name = sender.first_name
-            member.last_name = sender.last_name
-            member.username = sender.username
+        member, state = members[sender.user_id]
+        if member.status is not MemberStatus.ONBOARDING:
+            # Keep names as Telegram shows them now (people rename themselves); assigning only
+            # what changed keeps unchanged members out of the flush.
+            for name in ("first_name", "last_name", "username"):
+                if getattr(member, name) != getattr(sender, name):
+                    setattr(member, name, getattr(sender, name))
         return member, state
 
     def _apology(self, event: InboundEvent) -> list[Effect]:

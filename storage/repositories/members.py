@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 
 from sqlalchemy import delete, func, select
@@ -39,24 +39,32 @@ class MemberRepository:
             statement = statement.with_for_update()
         return (await self._session.execute(statement)).scalar_one_or_none()
 
-    async def get_with_state(
-        self, telegram_id: int, *, for_update: bool = False
-    ) -> tuple[Member | None, ConversationState | None]:
-        """Return the member with this Telegram id and their open conversation, in one query.
+    async def get_many_with_state(
+        self, telegram_ids: Collection[int], *, for_update: bool = False
+    ) -> dict[int, tuple[Member, ConversationState | None]]:
+        """Return members by Telegram id, each with their open conversation, in one query.
 
         Args:
-            telegram_id: The person's Telegram user id.
-            for_update: Lock the member row until the transaction ends (PostgreSQL).
+            telegram_ids: The people's Telegram user ids; those who are not members are left out.
+            for_update: Lock the member rows until the transaction ends (PostgreSQL), in id
+                order so that two instances queue instead of deadlocking.
         """
+        if not telegram_ids:
+            return {}
         statement = (
             select(Member, ConversationState)
             .outerjoin(ConversationState, ConversationState.member_id == Member.id)
-            .where(Member.telegram_id == telegram_id)
+            .where(Member.telegram_id.in_(sorted(set(telegram_ids))))
+            .order_by(Member.id)
         )
         if for_update and self._lock_rows:
             statement = statement.with_for_update(of=Member)
-        row = (await self._session.execute(statement)).first()
-        return (row[0], row[1]) if row is not None else (None, None)
+        rows = (await self._session.execute(statement)).all()
+        return {
+            member.telegram_id: (member, state)
+            for member, state in rows
+            if member.telegram_id is not None
+        }
 
     async def get_by_username(self, username: str) -> Member | None:
         """Return the consented member with this @username (without the @), or None."""

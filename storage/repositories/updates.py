@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 
 from sqlalchemy import delete
@@ -25,13 +26,27 @@ class UpdateLog:
             True if this is the first time; False if it was already processed (or another
             instance is processing it and commits first).
         """
+        return update_id in await self.claim_many([update_id], at)
+
+    async def claim_many(self, update_ids: Collection[int], at: datetime) -> set[int]:
+        """Record several update ids as processed in this transaction, in one statement.
+
+        Returns:
+            The ids claimed now; the others were already processed (or another instance is
+            processing them and commits first).
+        """
+        if not update_ids:
+            return set()
+        # Ascending order, so that two instances claiming overlapping ids take their locks in
+        # the same order and queue instead of deadlocking (PostgreSQL).
+        rows = [{"update_id": u, "processed_at": at} for u in sorted(set(update_ids))]
         statement = (
             insert_for(self._session, ProcessedUpdate)
-            .values(update_id=update_id, processed_at=at)
+            .values(rows)
             .on_conflict_do_nothing(index_elements=["update_id"])
+            .returning(ProcessedUpdate.update_id)
         )
-        result = await self._session.execute(statement)
-        return bool(result.rowcount)  # type: ignore[attr-defined]
+        return set((await self._session.execute(statement)).scalars())
 
     async def prune(self, older_than: datetime) -> int:
         """Forget update ids processed before `older_than` (Telegram never repeats them that late).
