@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from admin import announce, chats, roles
-from flows import onboarding
+from admin import announce, chats, roles, survey_authoring, survey_manage, survey_results
+from flows import onboarding, survey
 from flows.router import Router
 
 
@@ -14,4 +14,8 @@ def build_router() -> Router:
     roles.register(router)
     chats.register(router)
     announce.register(router)
+    survey.register(router)
+    survey_authoring.register(router)
+    survey_manage.register(router)
+    survey_results.register(router)
     return router

@@ -6,6 +6,8 @@ variable and says what is expected, instead of a traceback minutes later.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import re
 from datetime import time
 from pathlib import Path
@@ -74,6 +76,8 @@ class Settings(BaseSettings):
     webhook_secret: SecretStr | None = None
     # Off: with several instances behind one URL, one stopping must not cut off the others.
     webhook_delete_on_stop: bool = False
+    # Keys the pseudonyms of anonymous answers; derived from the bot token when not set.
+    pseudonym_secret: SecretStr | None = None
 
     owner_ids: Annotated[frozenset[int], NoDecode] = frozenset()
     default_language: Literal["en", "zh_Hans"] = "en"
@@ -183,6 +187,17 @@ class Settings(BaseSettings):
         if self.webhook_url and self.webhook_secret is None:
             raise ValueError("WEBHOOK_SECRET: expected a secret token when WEBHOOK_URL is set")
         return self
+
+    def pseudonym_key(self) -> bytes:
+        """The key for anonymous respondents' pseudonyms (PSEUDONYM_SECRET, else from the token).
+
+        It never reaches the database, which is why the database cannot tell who answered.
+        Changing it lets people who already answered an open anonymous survey answer again.
+        """
+        if self.pseudonym_secret is not None:
+            return self.pseudonym_secret.get_secret_value().encode()
+        token = self.require_token().get_secret_value().encode()
+        return hmac.new(token, b"townsquare pseudonyms", hashlib.sha256).digest()
 
     def require_token(self) -> SecretStr:
         """Return the bot token.

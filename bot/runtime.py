@@ -64,6 +64,7 @@ def community_config(settings: Settings, bot_username: str) -> CommunityConfig:
         timezone=settings.community_timezone,
         community_name=settings.community_name,
         quiet_hours=settings.quiet_hours,
+        pseudonym_key=settings.pseudonym_key(),
     )
 
 

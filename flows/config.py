@@ -19,6 +19,7 @@ class CommunityConfig:
         community_name: How the bot names the community in its texts.
         quiet_hours: Local (start, end) during which non-urgent private messages wait; None
             for no quiet hours. The span may cross midnight (22:00-07:00).
+        pseudonym_key: The secret that keys anonymous respondents' pseudonyms (never stored).
     """
 
     bot_username: str
@@ -27,6 +28,7 @@ class CommunityConfig:
     timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("UTC"))
     community_name: str = "Townsquare"
     quiet_hours: tuple[time, time] | None = None
+    pseudonym_key: bytes = field(default=b"townsquare", repr=False)
 
     def deep_link(self, start_payload: str | None = None) -> str:
         """Return a t.me link that opens the private chat with the bot (with a /start payload)."""

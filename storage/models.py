@@ -16,6 +16,7 @@ from sqlalchemy import (
     Boolean,
     DateTime,
     Enum,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -296,3 +297,113 @@ class OutboxMessage(Base):
     message_id: Mapped[int | None] = mapped_column(BigInteger)
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]
+
+
+class SurveyStatus(StrEnum):
+    """Where a survey stands. An open survey also respects its opening and closing times."""
+
+    DRAFT = "draft"  # saved, not yet open to residents
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class Survey(Base):
+    """A questionnaire. Its questions and settings are the validated definition (JSON).
+
+    The columns beside `definition` are the facts that queries and jobs need without parsing it.
+    """
+
+    __tablename__ = "surveys"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    slug: Mapped[str] = mapped_column(String(40), unique=True)
+    title: Mapped[dict[str, Any]]  # language code -> title
+    definition: Mapped[dict[str, Any]]
+    status: Mapped[SurveyStatus] = mapped_column(default=SurveyStatus.DRAFT)
+    anonymous: Mapped[bool] = mapped_column(Boolean, default=False)
+    opens_at: Mapped[datetime | None]
+    closes_at: Mapped[datetime | None]
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    closed_at: Mapped[datetime | None]
+
+
+class ResponseStatus(StrEnum):
+    """Whether a response was submitted."""
+
+    IN_PROGRESS = "in_progress"
+    COMPLETE = "complete"
+
+
+class SurveyResponse(Base):
+    """One person's response to one survey, finished or not.
+
+    `respondent` is unique per survey, which is what makes a second response impossible even
+    for concurrent taps. For an identified survey it names the member; for an anonymous one it
+    is a keyed pseudonym (an HMAC under a secret the database does not hold) and `member_id` is
+    empty, so the database cannot tell whose response it is.
+    """
+
+    __tablename__ = "survey_responses"
+    __table_args__ = (
+        UniqueConstraint("survey_id", "respondent"),
+        Index("ix_survey_responses_survey_status", "survey_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    survey_id: Mapped[int] = mapped_column(ForeignKey("surveys.id", ondelete="CASCADE"))
+    respondent: Mapped[str] = mapped_column(String(64))
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
+    status: Mapped[ResponseStatus] = mapped_column(default=ResponseStatus.IN_PROGRESS)
+    current: Mapped[str | None] = mapped_column(String(40))  # the question being asked
+    language: Mapped[str] = mapped_column(String(16))
+    started_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    submitted_at: Mapped[datetime | None]
+
+
+class SurveyAnswer(Base):
+    """One value of one answer. A multiple choice or a ranking has one row per option picked.
+
+    Values are typed columns rather than JSON so that results are counted by the database:
+    `choice` holds an option id (or "yes"/"no"/"other"), `number` a number, a scale point or a
+    rank, `text` free text (with its detected `language`) or an ISO date.
+    """
+
+    __tablename__ = "survey_answers"
+    __table_args__ = (Index("ix_survey_answers_question", "survey_id", "question_id"),)
+
+    response_id: Mapped[int] = mapped_column(
+        ForeignKey("survey_responses.id", ondelete="CASCADE"), primary_key=True
+    )
+    question_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    survey_id: Mapped[int] = mapped_column(ForeignKey("surveys.id", ondelete="CASCADE"))
+    choice: Mapped[str | None] = mapped_column(String(64))
+    number: Mapped[float | None] = mapped_column(Float)
+    text: Mapped[str | None] = mapped_column(Text)
+    language: Mapped[str | None] = mapped_column(String(16))
+    answered_at: Mapped[datetime]
+
+
+class SurveyContact(Base):
+    """A member's part in a survey: invited, started, finished. Nothing about their answers.
+
+    This is what reminders, "who took part" and publishing results to participants need. It
+    holds no times but the invitation's, so that for an anonymous survey it cannot be matched
+    with a response by when things happened.
+    """
+
+    __tablename__ = "survey_contacts"
+
+    survey_id: Mapped[int] = mapped_column(
+        ForeignKey("surveys.id", ondelete="CASCADE"), primary_key=True
+    )
+    member_id: Mapped[int] = mapped_column(
+        ForeignKey("members.id", ondelete="CASCADE"), primary_key=True
+    )
+    invited_at: Mapped[datetime | None]  # invited in a private chat
+    started: Mapped[bool] = mapped_column(Boolean, default=False)
+    finished: Mapped[bool] = mapped_column(Boolean, default=False)
+    reminded: Mapped[bool] = mapped_column(Boolean, default=False)

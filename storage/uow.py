@@ -15,6 +15,7 @@ from storage.repositories.jobs import JobRepository
 from storage.repositories.members import MemberRepository
 from storage.repositories.outbox import OutboxRepository
 from storage.repositories.states import StateRepository
+from storage.repositories.surveys import SurveyRepository
 from storage.repositories.updates import UpdateLog
 
 
@@ -33,6 +34,7 @@ class UnitOfWork:
     audit: AuditRepository
     jobs: JobRepository
     outbox: OutboxRepository
+    surveys: SurveyRepository
 
     def __init__(
         self,
@@ -70,6 +72,7 @@ class UnitOfWork:
         self.audit = AuditRepository(session)
         self.jobs = JobRepository(session, skip_locked=lock)
         self.outbox = OutboxRepository(session, skip_locked=lock)
+        self.surveys = SurveyRepository(session)
         return self
 
     async def __aexit__(

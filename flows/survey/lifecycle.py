@@ -1,0 +1,30 @@
+"""Facts about a survey every part of the capability needs: its definition, whether it is open."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flows.survey.definition import SurveyDefinition
+from storage.models import Survey, SurveyStatus
+
+_definitions: dict[tuple[int, datetime], SurveyDefinition] = {}
+
+
+def definition_of(survey: Survey) -> SurveyDefinition:
+    """Return the survey's validated definition (parsed once per version of the survey)."""
+    key = (survey.id, survey.updated_at)
+    definition = _definitions.get(key)
+    if definition is None:
+        if len(_definitions) > 256:  # only the surveys in use need to stay parsed
+            _definitions.clear()
+        definition = _definitions[key] = SurveyDefinition.model_validate(survey.definition)
+    return definition
+
+
+def is_open(survey: Survey, now: datetime) -> bool:
+    """Whether residents can answer now: opened, past its opening time, before its closing time."""
+    if survey.status is not SurveyStatus.OPEN:
+        return False
+    if survey.opens_at is not None and now < survey.opens_at:
+        return False
+    return survey.closes_at is None or now < survey.closes_at

@@ -1,0 +1,40 @@
+"""Surveys: their definitions and status."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Survey, SurveyStatus
+
+
+class SurveyRepository:
+    """Reads and writes surveys."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        """Bind to the unit of work's session."""
+        self._session = session
+
+    async def add(self, survey: Survey) -> Survey:
+        """Add a new survey and give it an id."""
+        self._session.add(survey)
+        await self._session.flush()
+        return survey
+
+    async def get(self, survey_id: int) -> Survey | None:
+        """Return the survey with this id, or None."""
+        return await self._session.get(Survey, survey_id)
+
+    async def get_by_slug(self, slug: str) -> Survey | None:
+        """Return the survey with this slug (the definition's `id`), or None."""
+        statement = select(Survey).where(Survey.slug == slug)
+        return (await self._session.execute(statement)).scalar_one_or_none()
+
+    async def listed(self, statuses: Sequence[SurveyStatus] | None = None) -> Sequence[Survey]:
+        """Return surveys, newest first, optionally only those in `statuses`."""
+        statement = select(Survey).order_by(Survey.id.desc())
+        if statuses is not None:
+            statement = statement.where(Survey.status.in_(list(statuses)))
+        return (await self._session.execute(statement)).scalars().all()
