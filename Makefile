@@ -56,6 +56,6 @@ messages: $(DEV_STAMP)
 	$(BIN)/pybabel extract -F babel.cfg $(KEYWORDS) --no-location --sort-output \
 		--omit-header -o flows/locales/messages.pot bot flows admin
 	for lang in $$(ls flows/locales | grep -v '\.pot$$'); do \
-		$(BIN)/pybabel update --no-fuzzy-matching --omit-header --no-location \
+		$(BIN)/pybabel update --no-fuzzy-matching --omit-header --ignore-obsolete \
 			-i flows/locales/messages.pot -d flows/locales -l $$lang; \
 	done

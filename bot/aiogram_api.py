@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import aiogram.methods
+import aiohttp
 from aiogram import Bot
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
@@ -56,6 +57,24 @@ class AiogramApi:
         except TelegramAPIError as exc:
             raise _translate(exc) from exc
         return _as_json(result)
+
+    async def download(self, file_id: str) -> bytes:
+        """Fetch a file's content with aiogram's own download (getFile, then the file URL).
+
+        Raises:
+            ApiError: translated from aiogram's exception, or a failed download.
+        """
+        try:
+            file = await self._bot.get_file(file_id)
+            if file.file_path is None:
+                raise BadRequest("the file is not available for download")
+            buffer = await self._bot.download_file(file.file_path)
+        except TelegramAPIError as exc:
+            raise _translate(exc) from exc
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            raise ServerError(f"download failed: {exc!r}") from exc
+        assert buffer is not None  # without a destination aiogram returns a BytesIO
+        return buffer.read()
 
 
 def _method(name: str, params: dict[str, Any], files: Files) -> TelegramMethod[Any]:

@@ -7,14 +7,20 @@ import asyncio
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from pathlib import Path
 
 from admin.roles import ASSIGNABLE, RoleError, set_role
+from admin.survey_drafts import SurveyLocked, find_survey, save_draft
+from admin.survey_files import DefinitionError, dump_definition, parse_definition
 from admin.topics import TopicError, add_followable, archive_followable, list_followables
 from bot.config import Settings, SettingsError, load_settings
 from bot.runtime import StartupError, run, setup_logging
+from flows.survey.definition import SurveyDefinition
+from flows.survey.lifecycle import definition_of
 from storage.db import Database
 from storage.migrate import upgrade
 from storage.models import Followable, FollowKind, Role
+from storage.uow import UnitOfWork
 
 # What a setting or start-up problem exits with (argparse uses 2 for usage errors too).
 EXIT_SETTINGS = 2
@@ -50,6 +56,16 @@ def _parser() -> argparse.ArgumentParser:
     archive.add_argument("slug")
     archive.add_argument("--kind", choices=[k.value for k in FollowKind])
 
+    survey = commands.add_parser("survey", help="survey definitions (YAML or JSON files)")
+    survey_commands = survey.add_subparsers(dest="survey_command", required=True)
+    survey_import = survey_commands.add_parser(
+        "import", help="check a definition file and save it as a draft (or replace a draft)"
+    )
+    survey_import.add_argument("file", help="a .yaml, .yml or .json file")
+    survey_export = survey_commands.add_parser("export", help="write a survey's definition as YAML")
+    survey_export.add_argument("survey", metavar="ID_OR_SLUG", help="the survey's number or id")
+    survey_export.add_argument("file", nargs="?", help="where to write it (default: stdout)")
+
     role = commands.add_parser("role", help="give someone a role")
     role_commands = role.add_subparsers(dest="role_command", required=True)
     role_set = role_commands.add_parser("set", help="set a member's role")
@@ -73,7 +89,11 @@ def main(argv: Sequence[str] | None = None) -> None:
         asyncio.run(_database_command(settings, args))
     except SettingsError as exc:
         _fail(str(exc), EXIT_SETTINGS)
-    except (StartupError, TopicError, RoleError) as exc:
+    except DefinitionError as exc:
+        for problem in exc.problems:
+            print(f"{args.file}: {problem}", file=sys.stderr)
+        _fail(f"{args.file} was not imported", EXIT_FAILURE)
+    except (StartupError, TopicError, RoleError, SurveyLocked, SurveyFileError) as exc:
         _fail(str(exc), EXIT_FAILURE)
     except KeyboardInterrupt:
         pass  # Ctrl-C before the bot's own signal handling is in place
@@ -95,11 +115,22 @@ async def _database_command(settings: Settings, args: argparse.Namespace) -> Non
     if args.command == "migrate":
         print("database is up to date")
         return
+    definition = (
+        _read_definition(args.file)
+        if args.command == "survey" and args.survey_command == "import"
+        else None
+    )
     database = Database(settings.database_url)
     try:
         async with database.unit_of_work() as uow:
             now = datetime.now(UTC)
-            if args.command == "role":
+            if definition is not None:
+                saved = await save_draft(uow, definition, None, now)
+                verb = "replaced the draft" if saved.replaced else "saved the draft"
+                print(f"{verb} {saved.survey.slug} as survey {saved.survey.id}")
+            elif args.command == "survey":
+                await _export(uow, args.survey, args.file)
+            elif args.command == "role":
                 change = await set_role(uow, args.telegram_id, Role(args.role), None, now)
                 print(f"{args.telegram_id}: {change.previous} -> {args.role}")
             elif args.topics_command == "add":
@@ -118,6 +149,39 @@ async def _database_command(settings: Settings, args: argparse.Namespace) -> Non
             await uow.commit()
     finally:
         await database.dispose()
+
+
+class SurveyFileError(Exception):
+    """A survey file that cannot be read or written, or a survey that does not exist."""
+
+
+def _read_definition(path: str) -> SurveyDefinition:
+    """Read and validate a definition file (before the database is opened).
+
+    Raises:
+        SurveyFileError: the file cannot be read.
+        DefinitionError: it is not a valid definition.
+    """
+    try:
+        content = Path(path).read_bytes()
+    except OSError as exc:
+        raise SurveyFileError(f"cannot read {path}: {exc.strerror}") from exc
+    return parse_definition(content, path)
+
+
+async def _export(uow: UnitOfWork, reference: str, path: str | None) -> None:
+    survey = await find_survey(uow, reference)
+    if survey is None:
+        raise SurveyFileError(f"there is no survey {reference!r}")
+    content = dump_definition(definition_of(survey))
+    if path is None:
+        sys.stdout.write(content.decode())
+        return
+    try:
+        await asyncio.to_thread(Path(path).write_bytes, content)
+    except OSError as exc:
+        raise SurveyFileError(f"cannot write {path}: {exc.strerror}") from exc
+    print(f"wrote survey {survey.id} ({survey.slug}) to {path}", file=sys.stderr)
 
 
 def _names(pairs: Sequence[str]) -> dict[str, str]:

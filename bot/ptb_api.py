@@ -58,6 +58,18 @@ class PtbApi:
         except TelegramError as exc:
             raise _translate(exc) from exc
 
+    async def download(self, file_id: str) -> bytes:
+        """Fetch a file's content with PTB's own download (`File.download_as_bytearray`).
+
+        Raises:
+            ApiError: translated from PTB's exception.
+        """
+        try:
+            file = await self._bot.get_file(file_id)
+            return bytes(await file.download_as_bytearray())
+        except TelegramError as exc:
+            raise _translate(exc) from exc
+
 
 def _translate(exc: TelegramError) -> ApiError:
     if isinstance(exc, PtbRetryAfter):

@@ -203,3 +203,7 @@ class ThrottledApi:
         except RetryAfter as exc:
             self._limiter.back_off(chat_id, exc.retry_after)
             raise
+
+    async def download(self, file_id: str) -> bytes:
+        """Fetch a file through the wrapped transport (downloads are not paced as messages)."""
+        return await self._api.download(file_id)

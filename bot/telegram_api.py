@@ -22,6 +22,13 @@ class BotApi(Protocol):
             ApiError: Telegram refused the call or could not be reached; a subclass says why.
         """
 
+    async def download(self, file_id: str) -> bytes:
+        """Fetch the content of a file someone sent (getFile, then the file download).
+
+        Raises:
+            ApiError: the file is unknown, too big for the Bot API, or could not be fetched.
+        """
+
 
 class ApiError(Exception):
     """Telegram refused a call; `description` is Telegram's text (or the transport's)."""

@@ -15,7 +15,7 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.frontends.base import EventHandler, FrontEnd
+from bot.frontends.base import EventHandler, FrontEnd, with_content
 from bot.health import HealthReport
 from bot.inbound import translate
 
@@ -45,7 +45,7 @@ def update_handler(front_end: FrontEnd, bot_username: str, on_event: EventHandle
             log.exception("update %s could not be read; dropped", data.get("update_id"))
             return
         if event is not None:
-            await on_event(event)
+            await on_event(await with_content(event, front_end.api))
 
     return handle
 

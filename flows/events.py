@@ -82,7 +82,12 @@ class TextReceived(InboundEvent):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class DocumentReceived(InboundEvent):
-    """A document (file) message; the file itself is fetched only by the flow that wants it."""
+    """A document (file) message.
+
+    `content` is the file itself when the front end fetched it before handing the event over
+    (small documents in a private chat, see `bot/frontends/base.py`): handlers run inside a
+    database transaction and must not wait on the network. Otherwise it is None.
+    """
 
     file_id: str
     file_name: str | None
@@ -90,6 +95,7 @@ class DocumentReceived(InboundEvent):
     file_size: int | None
     caption: str
     message_id: int
+    content: bytes | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

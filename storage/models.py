@@ -372,7 +372,22 @@ class SurveyAnswer(Base):
     """
 
     __tablename__ = "survey_answers"
-    __table_args__ = (Index("ix_survey_answers_question", "survey_id", "question_id"),)
+    # The index holds every column /results counts, in the order it groups them, so tallying
+    # a survey reads only the index, already sorted; it ends with the response, so a question's
+    # texts in one language come oldest first without sorting (storage/repositories/
+    # survey_results.py).
+    __table_args__ = (
+        Index(
+            "ix_survey_answers_tally",
+            "survey_id",
+            "question_id",
+            "choice",
+            "position",
+            "number",
+            "language",
+            "response_id",
+        ),
+    )
 
     response_id: Mapped[int] = mapped_column(
         ForeignKey("survey_responses.id", ondelete="CASCADE"), primary_key=True

@@ -15,6 +15,9 @@ from storage.repositories.jobs import JobRepository
 from storage.repositories.members import MemberRepository
 from storage.repositories.outbox import OutboxRepository
 from storage.repositories.states import StateRepository
+from storage.repositories.survey_contacts import SurveyContactRepository
+from storage.repositories.survey_responses import SurveyResponseRepository
+from storage.repositories.survey_results import SurveyResultsRepository
 from storage.repositories.surveys import SurveyRepository
 from storage.repositories.updates import UpdateLog
 
@@ -35,6 +38,9 @@ class UnitOfWork:
     jobs: JobRepository
     outbox: OutboxRepository
     surveys: SurveyRepository
+    survey_results: SurveyResultsRepository
+    contacts: SurveyContactRepository
+    responses: SurveyResponseRepository
 
     def __init__(
         self,
@@ -73,6 +79,9 @@ class UnitOfWork:
         self.jobs = JobRepository(session, skip_locked=lock)
         self.outbox = OutboxRepository(session, skip_locked=lock)
         self.surveys = SurveyRepository(session)
+        self.survey_results = SurveyResultsRepository(session)
+        self.contacts = SurveyContactRepository(session)
+        self.responses = SurveyResponseRepository(session)
         return self
 
     async def __aexit__(

@@ -38,15 +38,18 @@ def test_the_code_marks_texts_for_translation() -> None:
 def test_a_catalog_translates_every_text_in_the_code(language: str) -> None:
     with (LOCALES / language / "LC_MESSAGES" / "messages.po").open("rb") as handle:
         catalog = read_po(handle, locale=language)
-    translated = {m.id: m for m in catalog if m.id}
+    # A plural entry is keyed by its singular; every one of its forms must be translated.
+    translated = {(m.id[0] if isinstance(m.id, tuple) else m.id): m for m in catalog if m.id}
     missing = sorted(source_messages() - translated.keys())
     assert not missing, f"{language} lacks {missing} (run `make messages`, then translate)"
     for message_id in source_messages():
         entry = translated[message_id]
-        assert entry.string and not entry.fuzzy, f"{language}: {message_id!r} is untranslated"
-        assert set(PLACEHOLDER.findall(entry.string)) == set(PLACEHOLDER.findall(message_id)), (
-            f"{language}: placeholders differ in {message_id!r}"
-        )
+        forms = entry.string if isinstance(entry.string, tuple) else (entry.string,)
+        assert all(forms) and not entry.fuzzy, f"{language}: {message_id!r} is untranslated"
+        for form in forms:
+            assert set(PLACEHOLDER.findall(form)) == set(PLACEHOLDER.findall(message_id)), (
+                f"{language}: placeholders differ in {message_id!r}"
+            )
 
 
 def test_chinese_text_is_chinese() -> None:

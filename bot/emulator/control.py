@@ -6,6 +6,8 @@ sandbox. Every route takes and returns JSON; a bad request answers 400 ``{"error
 
 from __future__ import annotations
 
+import base64
+import binascii
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -74,6 +76,21 @@ async def _send_text(world: World, body: dict[str, Any]) -> Any:
     return message.to_json()
 
 
+async def _send_document(world: World, body: dict[str, Any]) -> Any:
+    try:
+        content = base64.b64decode(str(body["content_base64"]), validate=True)
+    except binascii.Error as error:
+        raise ValueError("content_base64 is not base64") from error
+    message = await world.send_document(
+        _user(world, body),
+        str(body["file_name"]),
+        content,
+        mime_type=body.get("mime_type"),
+        caption=str(body.get("caption", "")),
+    )
+    return message.to_json()
+
+
 async def _press(world: World, body: dict[str, Any]) -> Any:
     callback_id = await world.press(
         _user(world, body),
@@ -131,6 +148,7 @@ _ACTIONS: dict[str, Action] = {
     "users": _create_user,
     "groups": _create_group,
     "send_text": _send_text,
+    "send_document": _send_document,
     "press": _press,
     "answer_poll": _answer_poll,
     "edit_text": _edit_text,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import mimetypes
 import time
 import zlib
 from collections.abc import Callable, Iterable
@@ -156,6 +157,44 @@ class World(WorldState):
             )
         ):
             self.updates.push("message", self.message_json(message))
+        await asyncio.sleep(0)
+        return self.snapshot(message)
+
+    async def send_document(
+        self,
+        user: User,
+        file_name: str,
+        content: bytes,
+        mime_type: str | None = None,
+        caption: str = "",
+    ) -> ChatMessage:
+        """Sends a file as ``user`` in their private chat with the bot.
+
+        The file is stored like an upload, so the bot can fetch it with getFile and the
+        ``/file/`` download route.
+
+        Returns:
+            The person's message (its ``document`` names the stored file).
+        """
+        if not content:
+            raise ValueError("a document must not be empty")
+        if user.blocked:
+            await self.unblock_bot(user)
+        user.started = True
+        mime = mime_type or mimetypes.guess_type(file_name)[0] or "application/octet-stream"
+        stored = self.store_file(content, file_name, mime, "documents")
+        document = {
+            "file_id": stored.file_id,
+            "file_unique_id": stored.file_unique_id,
+            "file_name": file_name,
+            "mime_type": mime,
+            "file_size": len(content),
+        }
+        message_content: dict[str, Any] = {"document": document}
+        if caption:
+            message_content["caption"] = caption
+        message = self.store_message(user.id, user.id, message_content)
+        self.updates.push("message", self.message_json(message))
         await asyncio.sleep(0)
         return self.snapshot(message)
 

@@ -40,7 +40,7 @@ class AiogramFrontEnd:
 
     async def poll(self, on_event: EventHandler, bot_username: str, stop: asyncio.Event) -> None:
         """Long-poll until `stop` is set, then wait for the updates under way."""
-        in_flight = InFlight(on_event, bot_username)
+        in_flight = InFlight(on_event, bot_username, self._api)
         dispatcher = Dispatcher()
         started = asyncio.Event()
 

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
 from bot.inbound import translate
-from bot.telegram_api import BotApi
-from flows.events import InboundEvent
+from bot.telegram_api import ApiError, BotApi
+from flows.events import DocumentReceived, InboundEvent
 
 log = logging.getLogger(__name__)
 
@@ -24,6 +25,9 @@ ALLOWED_UPDATES = (
     "chat_member",
 )
 """The update kinds the bot asks Telegram for (chat_member must be asked for explicitly)."""
+
+DOCUMENT_FETCH_LIMIT = 256 * 1024
+"""Documents up to this size sent in a private chat are fetched before they are handled."""
 
 
 class FrontEnd(Protocol):
@@ -56,10 +60,14 @@ class FrontEnd(Protocol):
 class InFlight:
     """Runs updates concurrently and lets shutdown wait for the ones under way."""
 
-    def __init__(self, on_event: EventHandler, bot_username: str) -> None:
-        """Hand translated events to `on_event`; `bot_username` recognises our commands."""
+    def __init__(self, on_event: EventHandler, bot_username: str, api: BotApi) -> None:
+        """Hand translated events to `on_event`; `bot_username` recognises our commands.
+
+        `api` fetches the small documents people send (see `with_content`).
+        """
         self._on_event = on_event
         self._bot_username = bot_username
+        self._api = api
         self._tasks: set[asyncio.Task[None]] = set()
 
     def accept(self, update: Any) -> None:
@@ -73,7 +81,7 @@ class InFlight:
 
     async def _handle(self, event: InboundEvent) -> None:
         try:
-            await self._on_event(event)
+            await self._on_event(await with_content(event, self._api))
         except Exception:
             # The engine contains its own failures; this is the last line before a lost task.
             log.exception("update %s failed", event.update_id)
@@ -82,3 +90,25 @@ class InFlight:
         """Wait until every update accepted so far has been handled."""
         while self._tasks:
             await asyncio.gather(*self._tasks)
+
+
+async def with_content(event: InboundEvent, api: BotApi) -> InboundEvent:
+    """Return the event with the document's content, for a small document in a private chat.
+
+    The engine handles an event inside a database transaction, which must not wait on the
+    network; so the file is fetched here, before the event is handed over. Anything else, a
+    document too big (or of unknown size) or one that cannot be fetched is passed on without
+    content, and the flow says so.
+    """
+    if not isinstance(event, DocumentReceived) or not event.chat.is_private:
+        return event
+    if event.file_size is None or event.file_size > DOCUMENT_FETCH_LIMIT:
+        return event
+    try:
+        content = await api.download(event.file_id)
+    except ApiError as exc:
+        log.warning("document of update %s could not be fetched: %s", event.update_id, exc)
+        return event
+    if len(content) > DOCUMENT_FETCH_LIMIT:
+        return event  # the announced size was wrong; the flow treats it as too big to read
+    return dataclasses.replace(event, content=content)

@@ -41,7 +41,7 @@ class PtbFrontEnd:
 
     async def poll(self, on_event: EventHandler, bot_username: str, stop: asyncio.Event) -> None:
         """Long-poll until `stop` is set, then handle what was fetched and wait for it."""
-        in_flight = InFlight(on_event, bot_username)
+        in_flight = InFlight(on_event, bot_username, self._api)
         queue: asyncio.Queue[object] = asyncio.Queue()
         # Not `async with updater`: its exit shuts the bot down, and updates still in flight
         # need it to send their answers.

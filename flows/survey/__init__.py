@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from flows.router import Router
+from flows.survey import answering, privacy
 
 
 def register(router: Router) -> None:
-    """Register the residents' survey flow (being built)."""
+    """Register the residents' survey flow and its part of /mydata and /forget."""
+    answering.register(router)
+    privacy.register_privacy()

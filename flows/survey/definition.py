@@ -15,6 +15,7 @@ from typing import Annotated, Any, Self
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     PlainSerializer,
@@ -32,8 +33,12 @@ LONG_TEXT_LIMIT = 2000
 MAX_FREE_TEXT = 4000
 
 
-def _localized(value: str | dict[str, str]) -> dict[str, str]:
-    texts = {"": value} if isinstance(value, str) else dict(value)
+def _one_language(value: object) -> object:
+    # A text written as one string is in the survey's default language.
+    return {"": value} if isinstance(value, str) else value
+
+
+def _localized(texts: dict[str, str]) -> dict[str, str]:
     for language, text in texts.items():
         if language and not re.fullmatch(r"[a-z]{2,3}(_[A-Za-z]{2,4})?", language):
             raise ValueError(f"{language!r} is not a language code (like en or zh_Hans)")
@@ -52,7 +57,8 @@ def _compact(texts: dict[str, str]) -> str | dict[str, str]:
 
 
 Text = Annotated[
-    str | dict[str, str],
+    dict[str, str],
+    BeforeValidator(_one_language),
     AfterValidator(_localized),
     PlainSerializer(_compact, return_type=Any),
 ]

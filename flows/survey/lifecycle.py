@@ -3,21 +3,26 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from flows.survey.definition import SurveyDefinition
 from storage.models import Survey, SurveyStatus
 
-_definitions: dict[tuple[int, datetime], SurveyDefinition] = {}
+_definitions: dict[tuple[int, datetime], tuple[dict[str, Any], SurveyDefinition]] = {}
 
 
 def definition_of(survey: Survey) -> SurveyDefinition:
     """Return the survey's validated definition (parsed once per version of the survey)."""
     key = (survey.id, survey.updated_at)
-    definition = _definitions.get(key)
-    if definition is None:
-        if len(_definitions) > 256:  # only the surveys in use need to stay parsed
-            _definitions.clear()
-        definition = _definitions[key] = SurveyDefinition.model_validate(survey.definition)
+    cached = _definitions.get(key)
+    # Comparing the JSON is far cheaper than validating it, and keeps a survey id and time
+    # reused by another database (tests, a restored backup) from getting a stale definition.
+    if cached is not None and cached[0] == survey.definition:
+        return cached[1]
+    if len(_definitions) > 256:  # only the surveys in use need to stay parsed
+        _definitions.clear()
+    definition = SurveyDefinition.model_validate(survey.definition)
+    _definitions[key] = (survey.definition, definition)
     return definition
 
 

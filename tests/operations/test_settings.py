@@ -1,4 +1,4 @@
-"""The operations settings: quiet hours, the scheduler's tick, removing the webhook on stop."""
+"""The operations settings: quiet hours, the scheduler's tick, the webhook, the pseudonym key."""
 
 from __future__ import annotations
 
@@ -8,6 +8,26 @@ import pytest
 
 from bot.config import SettingsError, load_settings
 from bot.runtime import community_config
+
+TOKEN = "123456:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+
+
+@pytest.fixture(autouse=True)
+def token(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BOT_TOKEN", TOKEN)
+
+
+def test_the_pseudonym_key_comes_from_its_secret_or_else_from_the_token(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("PSEUDONYM_SECRET", raising=False)
+    derived = load_settings(None).pseudonym_key()
+    assert len(derived) == 32 and TOKEN.encode() not in derived
+    assert load_settings(None).pseudonym_key() == derived  # stable across restarts
+    monkeypatch.setenv("BOT_TOKEN", "123456:BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB")
+    assert load_settings(None).pseudonym_key() != derived
+    monkeypatch.setenv("PSEUDONYM_SECRET", "a long random string")
+    assert community_config(load_settings(None), "bot").pseudonym_key == b"a long random string"
 
 
 @pytest.mark.parametrize(

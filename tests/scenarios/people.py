@@ -120,6 +120,10 @@ class Person:
         self.toast = await answer_of(self.world, callback_id)
         return shown
 
+    async def send_document(self, name: str, content: bytes) -> ChatMessage:
+        """Send a file in the private chat without waiting for an answer; returns the message."""
+        return await self.world.send_document(self.user, name, content)
+
     def chat(self) -> list[ChatMessage]:
         """The bot's messages in the private chat as they are now."""
         return self.world.bot_messages(self.user)

@@ -1,0 +1,226 @@
+"""Survey responses, their answers and who took part: what residents write when they answer."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import and_, delete, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import (
+    ResponseStatus,
+    Survey,
+    SurveyAnswer,
+    SurveyContact,
+    SurveyResponse,
+)
+from storage.repositories.dialect import insert_for
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerValue:
+    """One stored value of an answer (a row of `survey_answers` without its keys)."""
+
+    choice: str | None = None
+    number: float | None = None
+    text: str | None = None
+    language: str | None = None
+
+
+Answers = dict[str, list[AnswerValue]]
+"""A response's answers: question id -> its values, in position order."""
+
+
+class SurveyResponseRepository:
+    """Reads and writes responses, answers and survey contacts."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        """Bind to the unit of work's session."""
+        self._session = session
+
+    async def find(self, survey_id: int, respondent: str) -> SurveyResponse | None:
+        """Return the response of `respondent` to a survey, or None."""
+        statement = select(SurveyResponse).where(
+            SurveyResponse.survey_id == survey_id, SurveyResponse.respondent == respondent
+        )
+        return (await self._session.execute(statement)).scalar_one_or_none()
+
+    async def start(
+        self,
+        survey_id: int,
+        respondent: str,
+        member_id: int | None,
+        language: str,
+        current: str | None,
+        at: datetime,
+    ) -> tuple[SurveyResponse, bool]:
+        """Create the response unless the respondent has one; return it and whether it is new.
+
+        The insert does nothing on a conflict with the unique (survey, respondent) pair, so two
+        concurrent starts, even on two instances, end with one response.
+        """
+        result = await self._session.execute(
+            insert_for(self._session, SurveyResponse)
+            .values(
+                survey_id=survey_id,
+                respondent=respondent,
+                member_id=member_id,
+                status=ResponseStatus.IN_PROGRESS,
+                current=current,
+                language=language,
+                started_at=at,
+                updated_at=at,
+            )
+            .on_conflict_do_nothing(index_elements=["survey_id", "respondent"])
+        )
+        created = bool(result.rowcount)  # type: ignore[attr-defined]
+        response = await self.find(survey_id, respondent)
+        assert response is not None, "inserted or already there"
+        return response, created
+
+    async def answers(self, response_id: int) -> Answers:
+        """Return a response's answers by question, each in position order."""
+        statement = (
+            select(
+                SurveyAnswer.question_id,
+                SurveyAnswer.choice,
+                SurveyAnswer.number,
+                SurveyAnswer.text,
+                SurveyAnswer.language,
+            )
+            .where(SurveyAnswer.response_id == response_id)
+            .order_by(SurveyAnswer.question_id, SurveyAnswer.position)
+        )
+        found: Answers = {}
+        for question_id, choice, number, text, language in await self._session.execute(statement):
+            found.setdefault(question_id, []).append(AnswerValue(choice, number, text, language))
+        return found
+
+    async def replace_answer(
+        self,
+        response: SurveyResponse,
+        question_id: str,
+        values: Sequence[AnswerValue],
+        at: datetime,
+        *,
+        answered_before: bool = True,
+    ) -> None:
+        """Replace the answer to one question with `values` (positions 0..n-1).
+
+        `answered_before=False` (the caller knows there is nothing to replace) saves a delete.
+        """
+        if answered_before:
+            await self.delete_answers(response.id, [question_id])
+        if values:
+            await self._session.execute(
+                insert_for(self._session, SurveyAnswer),
+                [
+                    {
+                        "response_id": response.id,
+                        "question_id": question_id,
+                        "position": position,
+                        "survey_id": response.survey_id,
+                        "choice": value.choice,
+                        "number": value.number,
+                        "text": value.text,
+                        "language": value.language,
+                        "answered_at": at,
+                    }
+                    for position, value in enumerate(values)
+                ],
+            )
+
+    async def delete_answers(self, response_id: int, question_ids: Iterable[str]) -> None:
+        """Delete a response's answers to these questions."""
+        ids = list(question_ids)
+        if ids:
+            await self._session.execute(
+                delete(SurveyAnswer).where(
+                    SurveyAnswer.response_id == response_id, SurveyAnswer.question_id.in_(ids)
+                )
+            )
+
+    async def count_complete(self, survey_id: int) -> int:
+        """How many responses to a survey were submitted."""
+        statement = select(func.count()).where(
+            SurveyResponse.survey_id == survey_id,
+            SurveyResponse.status == ResponseStatus.COMPLETE,
+        )
+        return int((await self._session.execute(statement)).scalar_one())
+
+    async def mark_contact(
+        self, survey_id: int, member_id: int, *, started: bool = False, finished: bool = False
+    ) -> None:
+        """Record that a member started (and perhaps finished) a survey; never unsets a flag."""
+        values = {"started": True} if started else {}
+        if finished:
+            values["finished"] = True
+        await self._session.execute(
+            insert_for(self._session, SurveyContact)
+            .values(
+                survey_id=survey_id,
+                member_id=member_id,
+                started=started,
+                finished=finished,
+                reminded=False,
+            )
+            .on_conflict_do_update(index_elements=["survey_id", "member_id"], set_=values)
+        )
+
+    async def of_member(self, member_id: int) -> Sequence[tuple[SurveyResponse, Survey, Answers]]:
+        """Return a member's identified responses with their surveys and answers."""
+        statement = (
+            select(SurveyResponse, Survey)
+            .join(Survey, Survey.id == SurveyResponse.survey_id)
+            .where(SurveyResponse.member_id == member_id)
+            .order_by(SurveyResponse.id)
+        )
+        rows = (await self._session.execute(statement)).all()
+        return [(response, survey, await self.answers(response.id)) for response, survey in rows]
+
+    async def contacts_of(self, member_id: int) -> Sequence[tuple[SurveyContact, Survey]]:
+        """Return a member's survey contacts (invited, started, finished) with their surveys."""
+        statement = (
+            select(SurveyContact, Survey)
+            .join(Survey, Survey.id == SurveyContact.survey_id)
+            .where(SurveyContact.member_id == member_id)
+            .order_by(Survey.id)
+        )
+        return [(contact, survey) for contact, survey in await self._session.execute(statement)]
+
+    async def erase_member(self, member_id: int) -> None:
+        """Erase what a member wrote in identified surveys and their survey contacts.
+
+        Unfinished responses go entirely. Submitted ones keep their choices and numbers (so the
+        totals stay right) but lose every free text: text answers and dates are deleted, the
+        text of an "other" choice is cleared.
+        """
+        mine = select(SurveyResponse.id).where(SurveyResponse.member_id == member_id)
+        submitted = mine.where(SurveyResponse.status == ResponseStatus.COMPLETE)
+        await self._session.execute(
+            delete(SurveyAnswer).where(
+                SurveyAnswer.response_id.in_(submitted),
+                SurveyAnswer.choice.is_(None),
+                SurveyAnswer.text.is_not(None),
+            )
+        )
+        await self._session.execute(
+            update(SurveyAnswer)
+            .where(and_(SurveyAnswer.response_id.in_(submitted), SurveyAnswer.text.is_not(None)))
+            .values(text=None, language=None)
+        )
+        unfinished = mine.where(SurveyResponse.status == ResponseStatus.IN_PROGRESS)
+        await self._session.execute(
+            delete(SurveyAnswer).where(SurveyAnswer.response_id.in_(unfinished))
+        )
+        await self._session.execute(
+            delete(SurveyResponse).where(
+                SurveyResponse.member_id == member_id,
+                SurveyResponse.status == ResponseStatus.IN_PROGRESS,
+            )
+        )
+        await self._session.execute(
+            delete(SurveyContact).where(SurveyContact.member_id == member_id)
+        )

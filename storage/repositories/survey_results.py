@@ -1,0 +1,334 @@
+"""Survey results: aggregates counted by the database, and the rows of an export.
+
+Every figure of `/results` comes from a GROUP BY here, over the index that holds exactly the
+columns counted (`ix_survey_answers_tally`), so the results of a survey with 100,000 responses
+come from a few hundred rows, counted without reading the table or sorting. Exports let the
+database turn a response's answer rows into one row (a pivot), reading them through the
+answers' primary key, in order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, NamedTuple
+
+from sqlalchemy import and_, case, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import (
+    Member,
+    MemberStatus,
+    ResponseStatus,
+    SurveyAnswer,
+    SurveyContact,
+    SurveyResponse,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Tally:
+    """How many answer rows of a question have these values.
+
+    Attributes:
+        question_id: The question.
+        choice: The option, "yes"/"no", "other", or None (numbers, texts, dates).
+        position: 0 for the first (or only) value of an answer; rank - 1 for rankings.
+        number: The number, scale point or rank, if any.
+        language: The detected language of a typed answer, if any.
+        count: How many rows.
+    """
+
+    question_id: str
+    choice: str | None
+    position: int
+    number: float | None
+    language: str | None
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
+class NumberSummary:
+    """The numbers given to one question: how many, their sum, extremes and distinct values."""
+
+    count: int
+    total: float
+    low: float
+    high: float
+    distinct: int
+
+
+class ExportResponse(NamedTuple):
+    """One response as an export needs it; the member fields are None for anonymous surveys."""
+
+    id: int
+    respondent: str
+    status: ResponseStatus
+    language: str
+    submitted_at: datetime | None
+    first_name: str | None
+    last_name: str | None
+    username: str | None
+    telegram_id: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class ExportColumn:
+    """What one column of an export holds.
+
+    Attributes:
+        question_id: The question.
+        numeric: Its answer is one number (scale, NPS, number).
+        joiner: For answers of several values (multiple choice, ranking): what goes between
+            them, in position order. None for single values.
+    """
+
+    question_id: str
+    numeric: bool = False
+    joiner: str | None = None
+
+
+class SurveyResultsRepository:
+    """Aggregate queries over one survey's responses and answers."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        """Bind to the unit of work's session."""
+        self._session = session
+
+    async def response_counts(self, survey_id: int) -> dict[ResponseStatus, int]:
+        """Return how many responses the survey has in each status."""
+        statement = (
+            select(SurveyResponse.status, func.count())
+            .where(SurveyResponse.survey_id == survey_id)
+            .group_by(SurveyResponse.status)
+        )
+        rows = (await self._session.execute(statement)).all()
+        return {ResponseStatus(status): int(count) for status, count in rows}
+
+    async def stopped_at(self, survey_id: int) -> dict[str | None, int]:
+        """Return the unfinished responses by the question they stopped at (None: the summary)."""
+        statement = (
+            select(SurveyResponse.current, func.count())
+            .where(
+                SurveyResponse.survey_id == survey_id,
+                SurveyResponse.status == ResponseStatus.IN_PROGRESS,
+            )
+            .group_by(SurveyResponse.current)
+        )
+        return {current: int(count) for current, count in await self._session.execute(statement)}
+
+    async def tally(self, survey_id: int, leave_out: Sequence[str] = ()) -> list[Tally]:
+        """Count the answer rows of every question by choice, position, number and language.
+
+        One pass over the index that holds exactly these columns in this order, so the
+        database counts without sorting or reading the table. Number questions with many
+        distinct values are better `left out` and summarised with `number_summaries`.
+        """
+        answer = SurveyAnswer
+        keys = (answer.question_id, answer.choice, answer.position, answer.number, answer.language)
+        statement = select(*keys, func.count()).where(answer.survey_id == survey_id)
+        if leave_out:
+            statement = statement.where(answer.question_id.not_in(list(leave_out)))
+        rows = await self._session.execute(statement.group_by(*keys))
+        return [
+            Tally(question, choice, int(position), number, language, int(count))
+            for question, choice, position, number, language, count in rows
+        ]
+
+    async def number_summaries(
+        self, survey_id: int, question_ids: Sequence[str]
+    ) -> dict[str, NumberSummary]:
+        """Return count, sum, extremes and number of distinct values of these questions' numbers."""
+        if not question_ids:
+            return {}
+        number = SurveyAnswer.number
+        statement = (
+            select(
+                SurveyAnswer.question_id,
+                func.count(),
+                func.sum(number),
+                func.min(number),
+                func.max(number),
+                func.count(number.distinct()),
+            )
+            .where(
+                SurveyAnswer.survey_id == survey_id,
+                SurveyAnswer.question_id.in_(list(question_ids)),
+                SurveyAnswer.choice.is_(None),
+                SurveyAnswer.position == 0,
+                number.is_not(None),
+            )
+            .group_by(SurveyAnswer.question_id)
+        )
+        found = {}
+        for question, count, total, low, high, distinct in await self._session.execute(statement):
+            # A group has at least one number, so its sum, minimum and maximum are not NULL.
+            assert total is not None and low is not None and high is not None
+            found[question] = NumberSummary(count, total, low, high, distinct)
+        return found
+
+    async def median(self, survey_id: int, question_id: str, count: int) -> float | None:
+        """Return the exact median of a question's `count` numbers.
+
+        For questions with too many distinct values for a histogram: the database sorts and
+        skips to the middle, so only one or two values come back.
+        """
+        if count <= 0:
+            return None
+        statement = (
+            select(SurveyAnswer.number)
+            .where(
+                SurveyAnswer.survey_id == survey_id,
+                SurveyAnswer.question_id == question_id,
+                SurveyAnswer.choice.is_(None),
+                SurveyAnswer.position == 0,
+                SurveyAnswer.number.is_not(None),
+            )
+            .order_by(SurveyAnswer.number)
+            .offset((count - 1) // 2)
+            .limit(1 if count % 2 else 2)
+        )
+        middle = [n for n in (await self._session.scalars(statement)).all() if n is not None]
+        return sum(middle) / len(middle) if middle else None
+
+    async def text_ranges(
+        self, survey_id: int, question_ids: Sequence[str]
+    ) -> dict[str, tuple[str, str]]:
+        """Return the lowest and highest text of each question (the date range, for dates)."""
+        if not question_ids:
+            return {}
+        statement = (
+            select(
+                SurveyAnswer.question_id, func.min(SurveyAnswer.text), func.max(SurveyAnswer.text)
+            )
+            .where(
+                SurveyAnswer.survey_id == survey_id,
+                SurveyAnswer.question_id.in_(list(question_ids)),
+                SurveyAnswer.text.is_not(None),
+            )
+            .group_by(SurveyAnswer.question_id)
+        )
+        return {
+            question: (str(low), str(high))
+            for question, low, high in await self._session.execute(statement)
+        }
+
+    async def texts(
+        self,
+        survey_id: int,
+        question_id: str,
+        language: str | None,
+        *,
+        choice: str | None,
+        limit: int,
+    ) -> list[str]:
+        """Return up to `limit` typed answers to a question in one detected language, oldest first.
+
+        Args:
+            survey_id: The survey.
+            question_id: The question.
+            language: The detected language (None: not detected).
+            choice: None for free-text answers; "other" for the texts typed for that choice.
+            limit: How many at most.
+        """
+        answer = SurveyAnswer
+        statement = (
+            select(answer.text)
+            .where(
+                answer.survey_id == survey_id,
+                answer.question_id == question_id,
+                *(
+                    # A free-text answer is one row (position 0, no number): saying so lets
+                    # the index hand the rows over in response order.
+                    (answer.choice.is_(None), answer.position == 0, answer.number.is_(None))
+                    if choice is None
+                    else (answer.choice == choice,)
+                ),
+                answer.language.is_(None) if language is None else answer.language == language,
+                answer.text.is_not(None),
+            )
+            .order_by(answer.response_id)
+            .limit(limit)
+        )
+        return [str(text) for text in (await self._session.scalars(statement)).all()]
+
+    async def export_rows(
+        self, survey_id: int, columns: Sequence[ExportColumn], *, identified: bool, other: str
+    ) -> list[tuple[ExportResponse, tuple[Any, ...]]]:
+        """Return every response of the survey, in id order, with one value per column.
+
+        One statement: each value is a subquery that seeks its answer rows through the
+        answers' primary key (response, question, position), so the database reads each
+        answer once and hands back one row per response. Reading the answer rows themselves
+        into Python would take seconds for 100,000 responses.
+
+        Args:
+            survey_id: The survey.
+            columns: What each answer column holds.
+            identified: Add the member's names and Telegram id (never for anonymous surveys).
+            other: The choice whose answers carry a typed text ("other: <text>").
+        """
+        response, answer = SurveyResponse, SurveyAnswer
+        typed = case(
+            (and_(answer.choice == other, answer.text.is_not(None)), other + ": " + answer.text),
+            else_=func.coalesce(answer.choice, answer.text),
+        )
+        postgresql = self._session.get_bind().dialect.name == "postgresql"
+        values: list[Any] = []
+        for column in columns:
+            mine = (answer.response_id == response.id, answer.question_id == column.question_id)
+            if column.joiner is None:
+                value = answer.number if column.numeric else typed
+                values.append(select(value).where(*mine, answer.position == 0).scalar_subquery())
+                continue
+            joined = func.aggregate_strings(typed, column.joiner)
+            # SQLite (before 3.44) has no ORDER BY inside an aggregate; it concatenates in the
+            # order it reads rows, which is the primary key's (response, question, position).
+            ordered = joined.aggregate_order_by(answer.position) if postgresql else joined
+            values.append(select(ordered).where(*mine).scalar_subquery())
+        people: list[Any] = [Member.first_name, Member.last_name, Member.username]
+        people.append(Member.telegram_id)
+        fields: list[Any] = [
+            response.id,
+            response.respondent,
+            response.status,
+            response.language,
+            response.submitted_at,
+        ]
+        statement = select(*fields, *(people if identified else []), *values)
+        if identified:
+            statement = statement.outerjoin(Member, Member.id == response.member_id)
+        statement = statement.where(response.survey_id == survey_id).order_by(response.id)
+        # Through the connection, not the ORM: plain rows are much faster to build.
+        connection = await self._session.connection()
+        rows = (await connection.execute(statement)).all()
+        given = len(fields) + (len(people) if identified else 0)
+        blank = (None,) * len(people)
+        return [
+            (
+                ExportResponse._make(row[:given] if identified else (*row[:given], *blank)),
+                tuple(row[given:]),
+            )
+            for row in rows
+        ]
+
+    async def finished_participants(self, survey_id: int) -> list[Member]:
+        """Return the members who submitted the survey and can be messaged.
+
+        Left out: people who erased themselves, blocked the bot, or used /stop (no
+        announcements): results are sent like an announcement.
+        """
+        statement = (
+            select(Member)
+            .join(SurveyContact, SurveyContact.member_id == Member.id)
+            .where(
+                SurveyContact.survey_id == survey_id,
+                SurveyContact.finished.is_(True),
+                Member.status == MemberStatus.ACTIVE,
+                Member.broadcasts_stopped_at.is_(None),
+                Member.telegram_id.is_not(None),
+            )
+            .order_by(Member.id)
+        )
+        return list((await self._session.scalars(statement)).all())

@@ -1,0 +1,123 @@
+"""The results queries: counted by the database from its index, exports in position order."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from sqlalchemy import event
+
+from storage.db import Database
+from storage.models import ResponseStatus, Survey, SurveyAnswer, SurveyResponse, SurveyStatus
+from storage.repositories.survey_results import ExportColumn, SurveyResultsRepository
+
+NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
+
+
+async def a_survey_with_one_response(database: Database) -> tuple[int, int]:
+    """A survey whose one response's multiple rows were written last position first."""
+    async with database.unit_of_work() as uow:
+        survey = Survey(
+            slug="order",
+            title={"": "Order"},
+            definition={},
+            status=SurveyStatus.OPEN,
+            anonymous=False,
+            created_at=NOW,
+            updated_at=NOW,
+        )
+        await uow.surveys.add(survey)
+        response = SurveyResponse(
+            survey_id=survey.id,
+            respondent="m:1",
+            status=ResponseStatus.COMPLETE,
+            language="en",
+            started_at=NOW,
+            updated_at=NOW,
+            submitted_at=NOW,
+        )
+        uow.session.add(response)
+        await uow.flush()
+        rows = [("rank", 2, "c", 3.0), ("rank", 0, "a", 1.0), ("rank", 1, "b", 2.0)]
+        rows += [("picks", 1, "other", None), ("picks", 0, "noise", None), ("score", 0, None, 7.0)]
+        for question, position, choice, number in rows:
+            uow.session.add(
+                SurveyAnswer(
+                    response_id=response.id,
+                    question_id=question,
+                    position=position,
+                    survey_id=survey.id,
+                    choice=choice,
+                    number=number,
+                    text="dogs" if choice == "other" else None,
+                    answered_at=NOW,
+                )
+            )
+            await uow.flush()  # one at a time, in this order
+        await uow.commit()
+        return survey.id, response.id
+
+
+async def test_exports_join_values_in_position_order_whatever_the_writing_order(
+    database: Database,
+) -> None:
+    survey_id, response_id = await a_survey_with_one_response(database)
+    columns = [
+        ExportColumn("rank", joiner=" > "),
+        ExportColumn("picks", joiner="; "),
+        ExportColumn("score", numeric=True),
+        ExportColumn("missing"),
+    ]
+    async with database.unit_of_work() as uow:
+        rows = await uow.survey_results.export_rows(
+            survey_id, columns, identified=False, other="other"
+        )
+    ((response, values),) = rows
+    assert (response.id, response.status, response.first_name) == (response_id, "complete", None)
+    assert values == ("a > b > c", "noise; other: dogs", 7.0, None)
+
+
+async def test_sqlite_counts_from_the_index_and_exports_through_the_primary_key(
+    database: Database,
+) -> None:
+    if database.is_postgresql:
+        pytest.skip("PostgreSQL plans by its statistics; these plans are SQLite's")
+    survey_id, _ = await a_survey_with_one_response(database)
+    statements: list[tuple[str, Any]] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
+        statements.append((statement, parameters))
+
+    async def plan_of(call: Callable[[SurveyResultsRepository], Awaitable[object]]) -> str:
+        statements.clear()
+        event.listen(database.engine.sync_engine, "before_cursor_execute", record)
+        try:
+            async with database.unit_of_work() as uow:
+                await call(uow.survey_results)
+        finally:
+            event.remove(database.engine.sync_engine, "before_cursor_execute", record)
+        statement, parameters = next(s for s in statements if s[0].lstrip().startswith("SELECT"))
+        async with database.engine.connect() as connection:
+            raw = await connection.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters)
+            return " | ".join(str(row[-1]) for row in raw)
+
+    tally = await plan_of(lambda repository: repository.tally(survey_id, ["score"]))
+    assert "COVERING INDEX ix_survey_answers_tally" in tally and "TEMP B-TREE" not in tally
+    median = await plan_of(lambda repository: repository.median(survey_id, "score", 1))
+    assert "COVERING INDEX ix_survey_answers_tally" in median and "TEMP B-TREE" not in median
+
+    texts = await plan_of(
+        lambda repository: repository.texts(survey_id, "idea", "en", choice=None, limit=3)
+    )
+    assert "USING INDEX ix_survey_answers_tally" in texts and "TEMP B-TREE" not in texts
+
+    async def export(repository: SurveyResultsRepository) -> None:
+        columns = [ExportColumn("rank", joiner=" > "), ExportColumn("score", numeric=True)]
+        await repository.export_rows(survey_id, columns, identified=True, other="other")
+
+    exported = await plan_of(export)
+    # Each answer is sought through the primary key: no scan of the answers, no sorting them.
+    seek = "SEARCH survey_answers USING INDEX sqlite_autoindex_survey_answers_1 (response_id=?"
+    assert exported.count(seek) == 2 and "SCAN survey_answers" not in exported
