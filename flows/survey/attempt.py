@@ -51,9 +51,10 @@ async def load_attempt(ctx: Context, survey_id: int) -> Attempt | None:
     if survey is None:
         raise PayloadError("no such survey")
     key = respondent_key(survey, member, sender.user_id, ctx.config.pseudonym_key)
-    response = await ctx.uow.responses.find(survey.id, key)
-    if response is None:
+    found = await ctx.uow.responses.find_with_answers(survey.id, key)
+    if found is None:
         raise PayloadError("no response to this survey")
+    response, answers = found
     if not is_open(survey, ctx.now):
         if ctx.state is not None and ctx.state.flow == FLOW:
             await ctx.clear_state()
@@ -63,7 +64,7 @@ async def load_attempt(ctx: Context, survey_id: int) -> Attempt | None:
     if response.status is ResponseStatus.COMPLETE and not definition.settings.editable:
         notify(ctx, ctx.t(ALREADY_ANSWERED))
         return None
-    return Attempt(survey, definition, response, await ctx.uow.responses.answers(response.id))
+    return Attempt(survey, definition, response, answers)
 
 
 def not_open_text(ctx: Context, survey: Survey, response: SurveyResponse | None) -> str:

@@ -36,15 +36,12 @@ async def open_survey(ctx: Context, survey_id: int, *, fresh: bool) -> None:
         return
     definition = definition_of(survey)
     key = respondent_key(survey, member, sender.user_id, ctx.config.pseudonym_key)
-    response = await ctx.uow.responses.find(survey.id, key)
+    found = await ctx.uow.responses.find_with_answers(survey.id, key)
     if not is_open(survey, ctx.now):
-        tell(ctx, not_open_text(ctx, survey, response), fresh=fresh)
+        tell(ctx, not_open_text(ctx, survey, found[0] if found else None), fresh=fresh)
         return
-    if response is not None:
-        attempt = Attempt(
-            survey, definition, response, await ctx.uow.responses.answers(response.id)
-        )
-        await resume(ctx, attempt, fresh=fresh)
+    if found is not None:
+        await resume(ctx, Attempt(survey, definition, *found), fresh=fresh)
         return
     refusal = await _refusal(ctx, survey, definition)
     if refusal:

@@ -80,6 +80,38 @@ class SurveyResponseRepository:
         assert response is not None, "inserted or already there"
         return response, created
 
+    async def find_with_answers(
+        self, survey_id: int, respondent: str
+    ) -> tuple[SurveyResponse, Answers] | None:
+        """Return the response of `respondent` to a survey with its answers, in one query.
+
+        Every step of answering needs both, and this is the survey's hot path.
+        """
+        statement = (
+            select(
+                SurveyResponse,
+                SurveyAnswer.question_id,
+                SurveyAnswer.choice,
+                SurveyAnswer.number,
+                SurveyAnswer.text,
+                SurveyAnswer.language,
+            )
+            .outerjoin(SurveyAnswer, SurveyAnswer.response_id == SurveyResponse.id)
+            .where(SurveyResponse.survey_id == survey_id, SurveyResponse.respondent == respondent)
+            .order_by(SurveyAnswer.question_id, SurveyAnswer.position)
+        )
+        response: SurveyResponse | None = None
+        found: Answers = {}
+        for row, question_id, choice, number, text, language in await self._session.execute(
+            statement
+        ):
+            response = row
+            if question_id is not None:  # a response with no answer yet has one row of NULLs
+                found.setdefault(question_id, []).append(
+                    AnswerValue(choice, number, text, language)
+                )
+        return None if response is None else (response, found)
+
     async def answers(self, response_id: int) -> Answers:
         """Return a response's answers by question, each in position order."""
         statement = (

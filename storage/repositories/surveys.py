@@ -16,6 +16,10 @@ class SurveyRepository:
     def __init__(self, session: AsyncSession) -> None:
         """Bind to the unit of work's session."""
         self._session = session
+        # The session's identity map holds objects weakly, so a survey that no handler still
+        # references would be read again by the next one. Keeping those read in this
+        # transaction means a batch of answers to one survey reads it once.
+        self._read: dict[int, Survey] = {}
 
     async def add(self, survey: Survey) -> Survey:
         """Add a new survey and give it an id."""
@@ -25,7 +29,12 @@ class SurveyRepository:
 
     async def get(self, survey_id: int) -> Survey | None:
         """Return the survey with this id, or None."""
-        return await self._session.get(Survey, survey_id)
+        survey = self._read.get(survey_id)
+        if survey is None:
+            survey = await self._session.get(Survey, survey_id)
+            if survey is not None:
+                self._read[survey_id] = survey
+        return survey
 
     async def get_by_slug(self, slug: str) -> Survey | None:
         """Return the survey with this slug (the definition's `id`), or None."""
