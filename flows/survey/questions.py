@@ -32,6 +32,7 @@ OTHER_VALUE = "o"  # the button value of "Other, please specify"
 RESTART_VALUE = "x"  # the ranking's "Start over"
 TYPED_TYPES = TEXT_TYPES | {QuestionType.NUMBER, QuestionType.DATE}
 SUMMARY_TEXT_LIMIT = 200  # a long free-text answer is shortened in the summary
+THOUSANDS = re.compile(r"-?\d{1,3}(,\d{3})+(\.\d+)?")  # 1,000 and 12,500.75
 POINTS_PER_ROW = 6
 
 YES_TEXT, NO_TEXT, OTHER_TEXT = N_("Yes"), N_("No"), N_("Other")
@@ -318,9 +319,8 @@ def parse_typed(question: Question, text: str, t: Translator) -> AnswerValue:
 
 
 def _parse_number(question: Question, text: str, t: Translator) -> float:
-    cleaned = text.strip().replace(",", ".").replace(" ", "")
     try:
-        value = float(cleaned)
+        value = float(_plain_number(text))
     except ValueError:
         raise InvalidAnswer(t("That is not a number.") + " " + _number_rule(question, t)) from None
     if value != value or value in (float("inf"), float("-inf")):
@@ -332,6 +332,23 @@ def _parse_number(question: Question, text: str, t: Translator) -> float:
     ):
         raise InvalidAnswer(_number_rule(question, t))
     return value
+
+
+def _plain_number(text: str) -> str:
+    """Read the ways people write numbers: 1 250, 1'250, 1,250.50, 1.250,50, 12,5.
+
+    Spaces and apostrophes group digits. With both a comma and a point, the last one is the
+    decimal mark. A lone comma is a thousands separator when groups of three digits follow it
+    (1,000 is a thousand, as in English and Chinese), else a decimal mark (12,5).
+    """
+    cleaned = re.sub(r"[\s'’]", "", text)
+    if "," in cleaned and "." in cleaned:
+        decimal = "," if cleaned.rindex(",") > cleaned.rindex(".") else "."
+        grouping = "." if decimal == "," else ","
+        return cleaned.replace(grouping, "").replace(decimal, ".")
+    if THOUSANDS.fullmatch(cleaned):
+        return cleaned.replace(",", "")
+    return cleaned.replace(",", ".")
 
 
 def _parse_date(text: str, t: Translator) -> str:
