@@ -46,6 +46,7 @@ test: lint typecheck contracts unit
 bench: $(DEV_STAMP)
 	$(BIN)/python bench/updates.py
 	$(BIN)/python bench/broadcast.py
+	$(BIN)/python bench/surveys.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
