@@ -166,7 +166,7 @@ async def _export(ctx: Context, survey: Survey, kind: str) -> None:
             caption=ctx.t.plural(
                 "{count} response to “{title}”.",
                 "{count} responses to “{title}”.",
-                len(table.rows),
+                len(table.lines),
                 title=title,
             ),
         )
@@ -176,7 +176,7 @@ async def _export(ctx: Context, survey: Survey, kind: str) -> None:
         "survey.export",
         f"survey:{survey.id}",
         ctx.now,
-        {"format": kind, "responses": len(table.rows)},
+        {"format": kind, "responses": len(table.lines)},
     )
 
 

@@ -30,7 +30,8 @@ from scratch import scratch_database
 from sqlalchemy import func, insert, select
 
 from flows.i18n import translator
-from flows.survey.export import export_table, to_csv
+from flows.survey.definition import SurveyDefinition
+from flows.survey.export import answer_line, export_table, to_csv
 from flows.survey.results import survey_results
 from flows.survey.results_text import full_report, summary
 from storage.db import Database
@@ -42,6 +43,7 @@ from storage.models import (
     SurveyResponse,
     SurveyStatus,
 )
+from storage.repositories.survey_responses import Answers, AnswerValue
 
 TARGET_SECONDS = 1.0
 OPTIONS = ["bus", "bike", "car", "walk", "train"]
@@ -121,12 +123,15 @@ async def seed_responses(database_url: str, count: int) -> int:
     try:
         survey_id = await add_survey(database, "stored", SurveyStatus.CLOSED)
         question_ids = [q["id"] for q in SURVEY["questions"]]  # type: ignore[index]
+        definition = SurveyDefinition.model_validate({**SURVEY, "id": "stored"})
         async with database.engine.begin() as connection:
             for start in range(0, count, 10_000):
-                responses, reached = [], []
+                responses, answered = [], []
                 for n in range(start + 1, min(start + 10_000, count) + 1):
                     complete = rng.random() < 0.85
-                    reached.append(10 if complete else rng.randrange(0, 11))
+                    reached = 10 if complete else rng.randrange(0, 11)
+                    rows = _answers(rng, survey_id, question_ids[:reached], now)
+                    answered.append(rows)
                     responses.append(
                         {
                             "survey_id": survey_id,
@@ -135,37 +140,47 @@ async def seed_responses(database_url: str, count: int) -> int:
                             "status": ResponseStatus.COMPLETE
                             if complete
                             else ResponseStatus.IN_PROGRESS,
-                            "current": None if reached[-1] == 10 else question_ids[reached[-1]],
+                            "current": None if reached == 10 else question_ids[reached],
                             "language": "en" if n % 3 else "zh_Hans",
                             "started_at": now - timedelta(hours=2),
                             "updated_at": now,
                             "submitted_at": now if complete else None,
+                            "cells": answer_line(definition, _as_answers(rows)),
                         }
                     )
                 statement = insert(SurveyResponse).returning(
                     SurveyResponse.id, sort_by_parameter_order=True
                 )
                 ids = (await connection.execute(statement, responses)).scalars().all()
-                answers = []
-                for response_id, count_reached in zip(ids, reached, strict=True):
-                    questions = question_ids[:count_reached]
-                    answers += _answers(rng, survey_id, response_id, questions, now)
-                await connection.execute(insert(SurveyAnswer), answers)
+                for response_id, rows in zip(ids, answered, strict=True):
+                    for row in rows:
+                        row["response_id"] = response_id
+                await connection.execute(
+                    insert(SurveyAnswer), [r for rows in answered for r in rows]
+                )
         return survey_id
     finally:
         await database.dispose()
 
 
+def _as_answers(rows: list[dict[str, Any]]) -> Answers:
+    answers: Answers = {}
+    for row in rows:
+        value = AnswerValue(row["choice"], row["number"], row["text"], row["language"])
+        answers.setdefault(row["question_id"], []).append(value)
+    return answers
+
+
 def _answers(
-    rng: random.Random, survey_id: int, response_id: int, questions: list[str], at: datetime
+    rng: random.Random, survey_id: int, questions: list[str], at: datetime
 ) -> list[dict[str, Any]]:
+    """The answer rows of one response (its id is filled in once the response is stored)."""
     rows: list[dict[str, Any]] = []
 
     def add(question: str, position: int = 0, **values: Any) -> None:
         row = {"choice": None, "number": None, "text": None, "language": None, **values}
         rows.append(
             {
-                "response_id": response_id,
                 "question_id": question,
                 "position": position,
                 "survey_id": survey_id,

@@ -13,7 +13,14 @@ from flows.codec import Payload, PayloadError
 from flows.context import Context
 from flows.i18n import N_
 from flows.router import Router
-from flows.survey.attempt import FLOW, Attempt, first_missing, load_attempt, store_answer
+from flows.survey.attempt import (
+    FLOW,
+    Attempt,
+    first_missing,
+    load_attempt,
+    refresh_export_line,
+    store_answer,
+)
 from flows.survey.closing import close_survey
 from flows.survey.conditions import hidden_answers, visible_questions
 from flows.survey.definition import NO, OTHER, YES, Question, QuestionType
@@ -305,6 +312,7 @@ async def _advance(ctx: Context, attempt: Attempt, answered: Question, mode: str
         await ctx.uow.responses.delete_answers(attempt.response.id, hidden)
         for question_id in hidden:
             attempt.answers.pop(question_id)
+        refresh_export_line(attempt)
     shown = visible_questions(attempt.definition, attempt.answers)
     if mode == EDITING:
         following = first_missing(attempt)  # a change may have revealed a required question

@@ -11,6 +11,7 @@ from flows.i18n import N_
 from flows.survey.closing import ANSWERING_FLOW
 from flows.survey.conditions import visible_questions
 from flows.survey.definition import Question, SurveyDefinition
+from flows.survey.export import answer_line
 from flows.survey.lifecycle import definition_of, is_open
 from flows.survey.questions import is_complete
 from flows.survey.respondent import respondent_key, stored_time
@@ -92,6 +93,12 @@ async def store_answer(
     else:
         attempt.answers.pop(question.id, None)
     attempt.response.updated_at = at
+    refresh_export_line(attempt)
+
+
+def refresh_export_line(attempt: Attempt) -> None:
+    """Rewrite the response's stored export line after its answers changed."""
+    attempt.response.cells = answer_line(attempt.definition, attempt.answers)
 
 
 def first_missing(attempt: Attempt) -> Question | None:

@@ -14,10 +14,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from flows.survey.definition import NUMERIC_TYPES, OTHER, QuestionType, SurveyDefinition
+from flows.survey.definition import (
+    NUMERIC_TYPES,
+    OTHER,
+    Question,
+    QuestionType,
+    SurveyDefinition,
+)
 from flows.survey.lifecycle import definition_of
-from storage.models import ResponseStatus, Survey
-from storage.repositories.survey_results import ExportColumn, ExportResponse
+from storage.models import Survey
+from storage.repositories.survey_responses import Answers, AnswerValue
 from storage.uow import UnitOfWork
 
 if TYPE_CHECKING:  # openpyxl is imported when a workbook is made: it is slow to import
@@ -27,6 +33,7 @@ if TYPE_CHECKING:  # openpyxl is imported when a workbook is made: it is slow to
 Cell = str | int | float | None
 BASE_COLUMNS = ["response", "status", "submitted", "language"]
 IDENTITY_COLUMNS = ["name", "username", "telegram_id"]
+NUMERIC_BASE = {"response", "telegram_id"}
 FORMULA = ("=", "+", "-", "@", "\t", "\r")  # what spreadsheets read as the start of a formula
 JOINERS = {QuestionType.MULTIPLE_CHOICE: "; ", QuestionType.RANKING: " > "}
 
@@ -38,15 +45,26 @@ class ExportTable:
     Attributes:
         filename: A file name without extension, from the survey's slug.
         headers: Column names; a question's column is named by its id.
-        rows: One row per response, cells in the headers' order.
+        lines: One line of CSV cells per response, in the headers' order.
+        numeric: For each column, whether it holds numbers (for the XLSX cells).
         questions: (id, type, text in the organiser's language, options) per question, for
             the legend sheet of the XLSX.
     """
 
     filename: str
     headers: list[str]
-    rows: list[list[Cell]]
+    lines: list[str]
+    numeric: list[bool]
     questions: list[tuple[str, str, str, str]]
+
+
+def answer_line(definition: SurveyDefinition, answers: Answers) -> str:
+    """A response's answers as CSV cells, one per question in order (stored with the response).
+
+    Kept up to date whenever the answers change, so that an export reads one column per
+    response instead of every answer row.
+    """
+    return ",".join(_csv_cell(_answer_cell(q, answers.get(q.id, []))) for q in definition.questions)
 
 
 async def export_table(uow: UnitOfWork, survey: Survey, language: str) -> ExportTable:
@@ -58,30 +76,21 @@ async def export_table(uow: UnitOfWork, survey: Survey, language: str) -> Export
         language: The language of the question texts in the legend.
     """
     definition = definition_of(survey)
-    repository = uow.survey_results
     identified = not survey.anonymous
-    base = BASE_COLUMNS + (IDENTITY_COLUMNS if identified else [])
-    columns = [
-        ExportColumn(q.id, numeric=q.type in NUMERIC_TYPES, joiner=JOINERS.get(q.type))
-        for q in definition.questions
-    ]
-    numeric = [n for n, column in enumerate(columns) if column.numeric]
-    found = await repository.export_rows(survey.id, columns, identified=identified, other=OTHER)
+    found = await uow.survey_results.export_lines(
+        survey.id, identified=identified, formula_starts=FORMULA
+    )
     if survey.anonymous:
         # Response ids grow with time; pseudonyms do not, so this order tells nothing.
-        found.sort(key=lambda pair: pair[0].respondent)
-    rows = []
-    for number, (response, values) in enumerate(found, 1):
-        answers = list(values)
-        for at in numeric:
-            value = answers[at]
-            if isinstance(value, float):
-                answers[at] = _number(value)
-        rows.append(_response_cells(number, response, identified) + answers)
+        found.sort(key=lambda line: line.respondent)
+    unanswered = "," * (len(definition.questions) - 1)  # a response with no answer yet
+    own = BASE_COLUMNS + (IDENTITY_COLUMNS if identified else [])
     return ExportTable(
         filename=f"{survey.slug}-responses",
-        headers=base + [q.id for q in definition.questions],
-        rows=rows,
+        headers=own + [q.id for q in definition.questions],
+        lines=[f"{n},{line.own},{line.cells or unanswered}" for n, line in enumerate(found, 1)],
+        numeric=[c in NUMERIC_BASE for c in own]
+        + [q.type in NUMERIC_TYPES for q in definition.questions],
         questions=_legend(definition, language),
     )
 
@@ -89,18 +98,12 @@ async def export_table(uow: UnitOfWork, survey: Survey, language: str) -> Export
 def to_csv(table: ExportTable) -> bytes:
     """Write the table as CSV (UTF-8 with a byte-order mark, so spreadsheets read it right).
 
-    A typed answer that a spreadsheet would take for a formula ("=...", "+...", "-...",
-    "@...") gets a leading apostrophe, so that opening the file cannot run anything a
-    respondent wrote.
+    Text that a spreadsheet would take for a formula ("=...", "+...", "-...", "@...") was
+    given a leading apostrophe when the lines were made, so that opening the file cannot run
+    anything a respondent wrote.
     """
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(table.headers)
-    writer.writerows(
-        [f"'{cell}" if isinstance(cell, str) and cell.startswith(FORMULA) else cell for cell in row]
-        for row in table.rows
-    )
-    return buffer.getvalue().encode("utf-8-sig")
+    lines = [",".join(map(_csv_cell, table.headers)), *table.lines]
+    return ("\r\n".join(lines) + "\r\n").encode("utf-8-sig")
 
 
 def to_xlsx(table: ExportTable) -> bytes:
@@ -110,8 +113,11 @@ def to_xlsx(table: ExportTable) -> bytes:
     workbook = Workbook(write_only=True)
     responses = workbook.create_sheet("Responses")
     responses.append(table.headers)
-    for row in table.rows:
-        responses.append([_text_cell(responses, cell) for cell in row])
+    for values in csv.reader(table.lines):
+        cells = [
+            _sheet_value(text, numeric) for text, numeric in zip(values, table.numeric, strict=True)
+        ]
+        responses.append([_text_cell(responses, cell) for cell in cells])
     legend = workbook.create_sheet("Questions")
     legend.append(["question", "type", "text", "options"])
     for entry in table.questions:
@@ -119,6 +125,47 @@ def to_xlsx(table: ExportTable) -> bytes:
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+def _answer_cell(question: Question, values: list[AnswerValue]) -> Cell:
+    if not values:
+        return None
+    if question.type in NUMERIC_TYPES:
+        number = values[0].number
+        return None if number is None else _number(number)
+    joiner = JOINERS.get(question.type)
+    shown = [_shown(value) for value in values]
+    return joiner.join(shown) if joiner else shown[0]
+
+
+def _shown(value: AnswerValue) -> str:
+    if value.choice == OTHER and value.text is not None:
+        return f"{OTHER}: {value.text}"
+    return value.choice or value.text or ""
+
+
+def _csv_cell(value: Cell) -> str:
+    """One CSV cell, quoted where needed, with anything a spreadsheet would run made text."""
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        return str(value)
+    if value.startswith(FORMULA):
+        value = "'" + value
+    if any(mark in value for mark in ',"\r\n'):
+        return '"' + value.replace('"', '""') + '"'
+    return value
+
+
+def _sheet_value(text: str, numeric: bool) -> Cell:
+    """A stored CSV cell as a spreadsheet value: numbers as numbers, empty as nothing."""
+    if not text:
+        return None
+    if numeric:
+        return _number(float(text))
+    if text.startswith("'") and text[1:].startswith(FORMULA):
+        return text[1:]  # the apostrophe protects CSV readers; _text_cell protects the sheet
+    return text
 
 
 def _text_cell(sheet: WriteOnlyWorksheet, value: Cell) -> Cell | SheetCell:
@@ -132,24 +179,9 @@ def _text_cell(sheet: WriteOnlyWorksheet, value: Cell) -> Cell | SheetCell:
     return cell
 
 
-def _response_cells(number: int, response: ExportResponse, identified: bool) -> list[Cell]:
-    status = "complete" if response.status is ResponseStatus.COMPLETE else "incomplete"
-    submitted = response.submitted_at
-    if submitted is None:
-        when = None
-    elif identified:
-        when = submitted.isoformat(timespec="seconds")
-    else:
-        when = submitted.date().isoformat()  # anonymous times are kept to the day
-    cells: list[Cell] = [number, status, when, response.language]
-    if identified:
-        name = " ".join(n for n in (response.first_name, response.last_name) if n)
-        cells += [name or None, response.username, response.telegram_id]
-    return cells
-
-
 def _number(value: float) -> int | float:
-    return int(value) if value.is_integer() else value
+    # Whole numbers are written without ".0" (a scale point of 4 is "4", not "4.0").
+    return int(value) if float(value).is_integer() else value
 
 
 def _legend(definition: SurveyDefinition, language: str) -> list[tuple[str, str, str, str]]:

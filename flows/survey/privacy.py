@@ -11,6 +11,7 @@ from typing import Any
 
 from flows.privacy import Section, register_section
 from flows.survey.definition import SurveyDefinition
+from flows.survey.export import answer_line
 from flows.survey.lifecycle import definition_of
 from storage.models import Member
 from storage.repositories.survey_responses import AnswerValue
@@ -58,6 +59,9 @@ async def export_surveys(uow: UnitOfWork, member: Member) -> dict[str, Any]:
 async def erase_surveys(uow: UnitOfWork, member: Member, at: datetime) -> None:
     """Erase unfinished identified responses, free text in submitted ones, and contacts."""
     await uow.responses.erase_member(member.id)
+    # What was erased must leave the exports too: rewrite the lines of what is left.
+    for response, survey, answers in await uow.responses.of_member(member.id):
+        response.cells = answer_line(definition_of(survey), answers)
 
 
 def register_privacy() -> None:

@@ -8,6 +8,8 @@ import hmac
 from datetime import datetime, time
 from typing import Any
 
+from flows.survey.export import answer_line
+from flows.survey.lifecycle import definition_of
 from storage.db import Database
 from storage.models import (
     Member,
@@ -18,6 +20,7 @@ from storage.models import (
     SurveyResponse,
     SurveyStatus,
 )
+from storage.repositories.survey_responses import Answers, AnswerValue
 
 Rows = list[dict[str, Any]]
 
@@ -51,6 +54,15 @@ def text(value: str, language: str | None) -> Rows:
 def date(value: str) -> Rows:
     """A date answer (ISO)."""
     return [{"text": value}]
+
+
+def as_answers(answers: dict[str, Rows]) -> Answers:
+    """The rows as the answering flow holds them (for the response's export line)."""
+    fields = ("choice", "number", "text", "language")
+    return {
+        question: [AnswerValue(*(row.get(name) for name in fields)) for row in rows]
+        for question, rows in answers.items()
+    }
 
 
 async def add_survey(
@@ -115,6 +127,7 @@ async def store_response(
             started_at=at,
             updated_at=at,
             submitted_at=at if complete else None,
+            cells=answer_line(definition_of(survey), as_answers(answers)),
         )
         uow.session.add(response)
         await uow.flush()

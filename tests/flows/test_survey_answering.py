@@ -236,6 +236,11 @@ async def test_every_question_type_end_to_end(harness: Harness) -> None:
     (free_text,) = [a for a in await rows(harness, SurveyAnswer) if a.question_id == "more"]
     assert free_text.language == "en"
     (response,) = await rows(harness, SurveyResponse)
+    # The export line follows the answers (the hidden "why" is an empty cell).
+    assert response.cells == (
+        "weekly,,trees; pond,4,9,yes,play > light > quiet,41,2026-11-28,"
+        "The benches near the pond need fixing."
+    )
     member_id = response.member_id
     assert response.status is ResponseStatus.COMPLETE and response.current is None
     assert response.respondent == f"m:{member_id}" and response.submitted_at == harness.clock.now()
@@ -667,6 +672,8 @@ async def test_mydata_and_forget(harness: Harness) -> None:
     left = [(a.survey_id, a.question_id, a.text) for a in await rows(harness, SurveyAnswer)]
     assert (identified, "season", None) in left and (identified, "why", "Warm evenings") not in left
     assert (anonymous, "why", "Warm evenings") in left  # not linked, so not erasable
+    lines = {r.survey_id: r.cells for r in await rows(harness, SurveyResponse)}
+    assert lines == {identified: "summer,", anonymous: "summer,Warm evenings"}  # exports too
     assert await rows(harness, SurveyContact) == []
 
 

@@ -15,10 +15,19 @@ from sqlalchemy import select
 from flows.codec import encode, payload
 from flows.effects import Effect, SendDocument, SendMessage
 from flows.i18n import translator
+from flows.survey.export import export_table, to_csv
 from flows.survey.results import SurveyResults, survey_results
 from flows.survey.results_text import full_report
 from storage.db import Database
-from storage.models import AuditEntry, OutboxMessage, Role, Survey, SurveyResponse, SurveyStatus
+from storage.models import (
+    AuditEntry,
+    Member,
+    OutboxMessage,
+    Role,
+    Survey,
+    SurveyResponse,
+    SurveyStatus,
+)
 from tests.flows.harness import Harness, Person, find_button, group, person, texts, toasts
 from tests.flows.survey_data import (
     add_survey,
@@ -525,3 +534,24 @@ async def test_answers_that_look_like_formulas_stay_text_in_both_exports(harness
     sheet = load_workbook(io.BytesIO(workbook))["Responses"]
     cell = sheet.cell(row=2, column=1 + [c.value for c in sheet[1]].index("idea"))
     assert (cell.value, cell.data_type) == (formula, "s")
+
+
+async def test_names_are_quoted_and_defused_in_the_csv(harness: Harness) -> None:
+    survey = await town_survey(harness)
+    async with harness.database.unit_of_work() as uow:
+        for member in await uow.session.scalars(select(Member)):
+            if member.telegram_id == RESIDENTS[0].user_id:
+                member.first_name, member.last_name = 'Ann "A",', "Smith"
+            elif member.telegram_id == RESIDENTS[1].user_id:
+                member.first_name, member.last_name, member.username = "=cmd", None, "-x"
+        await uow.commit()
+        stored = await uow.surveys.get(survey.id)
+        assert stored is not None
+        table = await export_table(uow, stored, "en")
+    text = to_csv(table).decode("utf-8-sig")
+    rows = list(csv.DictReader(io.StringIO(text, newline="")))
+    assert (rows[0]["name"], rows[1]["name"], rows[1]["username"]) == (
+        'Ann "A", Smith',
+        "'=cmd",
+        "'-x",
+    )

@@ -1,4 +1,4 @@
-"""The results queries: counted by the database from its index, exports in position order."""
+"""The results queries count from the index; an export line keeps values in position order."""
 
 from __future__ import annotations
 
@@ -9,11 +9,14 @@ from typing import Any
 import pytest
 from sqlalchemy import event
 
+from flows.survey.definition import SurveyDefinition
+from flows.survey.export import answer_line
 from storage.db import Database
 from storage.models import ResponseStatus, Survey, SurveyAnswer, SurveyResponse, SurveyStatus
-from storage.repositories.survey_results import ExportColumn, SurveyResultsRepository
+from storage.repositories.survey_results import SurveyResultsRepository
 
 NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
+OPTIONS = [{"id": key, "text": key.upper()} for key in ("a", "b", "c")]
 
 
 async def a_survey_with_one_response(database: Database) -> tuple[int, int]:
@@ -60,23 +63,31 @@ async def a_survey_with_one_response(database: Database) -> tuple[int, int]:
         return survey.id, response.id
 
 
-async def test_exports_join_values_in_position_order_whatever_the_writing_order(
+async def test_export_lines_join_values_in_position_order_whatever_the_writing_order(
     database: Database,
 ) -> None:
-    survey_id, response_id = await a_survey_with_one_response(database)
-    columns = [
-        ExportColumn("rank", joiner=" > "),
-        ExportColumn("picks", joiner="; "),
-        ExportColumn("score", numeric=True),
-        ExportColumn("missing"),
-    ]
+    _survey_id, response_id = await a_survey_with_one_response(database)
+    definition = SurveyDefinition.model_validate(
+        {
+            "id": "order",
+            "title": "Order",
+            "questions": [
+                {"id": "rank", "type": "ranking", "text": "Rank", "options": OPTIONS},
+                {
+                    "id": "picks",
+                    "type": "multiple_choice",
+                    "text": "Pick",
+                    "other": True,
+                    "options": [{"id": "noise", "text": "Noise"}, {"id": "dust", "text": "Dust"}],
+                },
+                {"id": "score", "type": "scale", "text": "Score", "scale_max": 10},
+                {"id": "missing", "type": "short_text", "text": "Anything else?"},
+            ],
+        }
+    )
     async with database.unit_of_work() as uow:
-        rows = await uow.survey_results.export_rows(
-            survey_id, columns, identified=False, other="other"
-        )
-    ((response, values),) = rows
-    assert (response.id, response.status, response.first_name) == (response_id, "complete", None)
-    assert values == ("a > b > c", "noise; other: dogs", 7.0, None)
+        answers = await uow.responses.answers(response_id)
+    assert answer_line(definition, answers) == "a > b > c,noise; other: dogs,7,"
 
 
 async def test_sqlite_counts_from_the_index_and_exports_through_the_primary_key(
@@ -112,12 +123,3 @@ async def test_sqlite_counts_from_the_index_and_exports_through_the_primary_key(
         lambda repository: repository.texts(survey_id, "idea", "en", choice=None, limit=3)
     )
     assert "USING INDEX ix_survey_answers_tally" in texts and "TEMP B-TREE" not in texts
-
-    async def export(repository: SurveyResultsRepository) -> None:
-        columns = [ExportColumn("rank", joiner=" > "), ExportColumn("score", numeric=True)]
-        await repository.export_rows(survey_id, columns, identified=True, other="other")
-
-    exported = await plan_of(export)
-    # Each answer is sought through the primary key: no scan of the answers, no sorting them.
-    seek = "SEARCH survey_answers USING INDEX sqlite_autoindex_survey_answers_1 (response_id=?"
-    assert exported.count(seek) == 2 and "SCAN survey_answers" not in exported
