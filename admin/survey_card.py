@@ -59,7 +59,8 @@ async def current_survey(ctx: Context, value: Payload, *statuses: SurveyStatus) 
     Raises:
         PayloadError: no survey has that id.
     """
-    survey = await ctx.uow.surveys.get(value.int_arg(0))
+    # Locked: an organiser's Close and the close job at the same moment must not both close.
+    survey = await ctx.uow.surveys.get_locked(value.int_arg(0))
     if survey is None:
         raise PayloadError("no such survey")
     if survey.status in statuses:

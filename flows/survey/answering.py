@@ -348,4 +348,6 @@ async def _submit(ctx: Context, attempt: Attempt) -> None:
         and limit is not None
         and await ctx.uow.responses.count_complete(survey.id) >= limit
     ):
-        ctx.effects += await close_survey(ctx.uow, survey, ctx.now)
+        locked = await ctx.uow.surveys.get_locked(survey.id)  # another closer may be first
+        if locked is not None:
+            ctx.effects += await close_survey(ctx.uow, locked, ctx.now)

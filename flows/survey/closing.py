@@ -83,7 +83,7 @@ def register_jobs(router: Router) -> None:
     # no answers anyway (`is_open` checks the time), but people half-way have not been told.
     @router.job(CLOSE_JOB, max_lateness=None)
     async def close_when_due(job: JobContext) -> None:
-        survey = await job.uow.surveys.get(int(job.data["survey"]))
+        survey = await job.uow.surveys.get_locked(int(job.data["survey"]))
         if survey is None or survey.status is not SurveyStatus.OPEN:
             return  # deleted, or closed by hand before its time
         if survey.closes_at is None:

@@ -36,6 +36,19 @@ class SurveyRepository:
                 self._read[survey_id] = survey
         return survey
 
+    async def get_locked(self, survey_id: int) -> Survey | None:
+        """Return the survey with its row locked until the transaction ends, re-read.
+
+        For decisions on its status (open, close): two instances deciding at once queue up on
+        PostgreSQL, and the second sees what the first did. SQLite admits one writer anyway.
+        """
+        survey = await self._session.get(
+            Survey, survey_id, with_for_update=True, populate_existing=True
+        )
+        if survey is not None:
+            self._read[survey_id] = survey
+        return survey
+
     async def get_by_slug(self, slug: str) -> Survey | None:
         """Return the survey with this slug (the definition's `id`), or None."""
         statement = select(Survey).where(Survey.slug == slug)

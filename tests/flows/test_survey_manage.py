@@ -3,14 +3,17 @@ and the jobs that close surveys and remind people as time passes."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
 
+from admin import build_router
 from admin.roles import set_role
 from flows.codec import encode, payload
 from flows.effects import SendMessage
+from flows.engine import Engine
 from flows.events import BotAddedToChat, MemberJoined
 from flows.survey.closing import close_survey
 from flows.survey.definition import SurveyDefinition
@@ -703,3 +706,17 @@ async def test_the_list_shows_the_newest_thirty(harness: Harness) -> None:
     listing = await harness.command(OWNER, "surveys")
     assert "(the newest 30 of 31)" in texts(listing)
     assert len(listing[-1].buttons) == 30  # type: ignore[union-attr]
+
+
+async def test_a_close_by_hand_and_the_close_job_at_once_close_once(harness: Harness) -> None:
+    """As with two instances on PostgreSQL: the survey row is locked while one decides."""
+    await onboard(harness, OWNER)
+    sid = await add_survey(harness, closes_at=(NOON + timedelta(hours=5)).isoformat())
+    opened = await harness.tap(OWNER, await card(harness, sid), "Open now")
+    confirm = await harness.tap(OWNER, opened, "Close now")
+    harness.clock.advance(hours=6)
+    other = Engine(
+        harness.database, build_router(), harness.outbound, harness.config, harness.clock
+    )
+    await asyncio.gather(harness.tap(OWNER, confirm, "Yes, close it"), other.run_due_jobs())
+    assert (await audit_actions(harness)).count("survey.close") == 1
