@@ -9,6 +9,8 @@ question, of a closed survey or of someone without a response changes nothing.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from flows.codec import Payload, PayloadError
 from flows.context import Context
 from flows.i18n import N_
@@ -62,12 +64,10 @@ def register(router: Router) -> None:
             ctx.toast(ctx.t("I've sent you the survey in our private chat."))
         await open_survey(ctx, survey_id, fresh=ctx.event.chat.is_group)
 
-    @router.button("sv.a")
-    async def answer(ctx: Context, value: Payload) -> None:
-        found = await _current(ctx, value)
-        if found is None:
-            return
-        attempt, question, mode = found
+    @on_question(router, "sv.a")
+    async def answer(
+        ctx: Context, value: Payload, attempt: Attempt, question: Question, mode: str
+    ) -> None:
         raw = value.str_arg(3)
         if raw == OTHER_VALUE and question.type is QuestionType.SINGLE_CHOICE and question.other:
             await ask_other(ctx, attempt, question, mode)
@@ -75,12 +75,10 @@ def register(router: Router) -> None:
         await store_answer(ctx, attempt, question, [_button_value(question, raw)])
         await _advance(ctx, attempt, question, mode)
 
-    @router.button("sv.t")
-    async def toggle(ctx: Context, value: Payload) -> None:
-        found = await _current(ctx, value)
-        if found is None:
-            return
-        attempt, question, mode = found
+    @on_question(router, "sv.t")
+    async def toggle(
+        ctx: Context, value: Payload, attempt: Attempt, question: Question, mode: str
+    ) -> None:
         if question.type is not QuestionType.MULTIPLE_CHOICE:
             raise PayloadError("toggle on a question that is not multiple choice")
         picks = attempt.answers.get(question.id, [])
@@ -99,12 +97,10 @@ def register(router: Router) -> None:
         await store_answer(ctx, attempt, question, _in_option_order(question, kept))
         await show_question(ctx, attempt, question, mode)
 
-    @router.button("sv.d")
-    async def done(ctx: Context, value: Payload) -> None:
-        found = await _current(ctx, value)
-        if found is None:
-            return
-        attempt, question, mode = found
+    @on_question(router, "sv.d")
+    async def done(
+        ctx: Context, value: Payload, attempt: Attempt, question: Question, mode: str
+    ) -> None:
         low = question.picks[0]
         if question.type is not QuestionType.MULTIPLE_CHOICE:
             raise PayloadError("Done on a question that is not multiple choice")
@@ -113,12 +109,10 @@ def register(router: Router) -> None:
             return
         await _advance(ctx, attempt, question, mode)
 
-    @router.button("sv.r")
-    async def rank(ctx: Context, value: Payload) -> None:
-        found = await _current(ctx, value)
-        if found is None:
-            return
-        attempt, question, mode = found
+    @on_question(router, "sv.r")
+    async def rank(
+        ctx: Context, value: Payload, attempt: Attempt, question: Question, mode: str
+    ) -> None:
         if question.type is not QuestionType.RANKING:
             raise PayloadError("rank on a question that is not a ranking")
         ranked = attempt.answers.get(question.id, [])
@@ -136,12 +130,10 @@ def register(router: Router) -> None:
         else:
             await show_question(ctx, attempt, question, mode)
 
-    @router.button("sv.b")
-    async def back(ctx: Context, value: Payload) -> None:
-        found = await _current(ctx, value)
-        if found is None:
-            return
-        attempt, question, mode = found
+    @on_question(router, "sv.b")
+    async def back(
+        ctx: Context, value: Payload, attempt: Attempt, question: Question, mode: str
+    ) -> None:
         if mode == EDITING:
             await show_summary(ctx, attempt)
             return
@@ -151,32 +143,28 @@ def register(router: Router) -> None:
             raise PayloadError("no question before the first")
         await show_question(ctx, attempt, shown[index - 1], mode)
 
-    @router.button("sv.s")
-    async def skip(ctx: Context, value: Payload) -> None:
-        found = await _current(ctx, value)
-        if found is None:
-            return
-        attempt, question, mode = found
+    @on_question(router, "sv.s")
+    async def skip(
+        ctx: Context, value: Payload, attempt: Attempt, question: Question, mode: str
+    ) -> None:
         if question.required:
             raise PayloadError("a required question cannot be skipped")
         await store_answer(ctx, attempt, question, [])
         await _advance(ctx, attempt, question, mode)
 
-    @router.button("sv.k")
-    async def keep(ctx: Context, value: Payload) -> None:
-        found = await _current(ctx, value)
-        if found is None:
-            return
-        attempt, question, mode = found
+    @on_question(router, "sv.k")
+    async def keep(
+        ctx: Context, value: Payload, attempt: Attempt, question: Question, mode: str
+    ) -> None:
         if not is_complete(question, attempt.answers.get(question.id, [])):
             raise PayloadError("nothing to keep")
         await _advance(ctx, attempt, question, mode)
 
-    @router.button("sv.q")
-    async def show_again(ctx: Context, value: Payload) -> None:
-        found = await _current(ctx, value)
-        if found is not None:
-            await show_question(ctx, *found)
+    @on_question(router, "sv.q")
+    async def show_again(
+        ctx: Context, value: Payload, attempt: Attempt, question: Question, mode: str
+    ) -> None:
+        await show_question(ctx, attempt, question, mode)
 
     @router.button("sv.e")
     async def edit(ctx: Context, value: Payload) -> None:
@@ -256,6 +244,28 @@ async def _take_other(
     else:
         await store_answer(ctx, attempt, question, [other])
         await _advance(ctx, attempt, question, mode)
+
+
+QuestionHandler = Callable[[Context, Payload, Attempt, Question, str], Awaitable[None]]
+
+
+def on_question(router: Router, action: str) -> Callable[[QuestionHandler], QuestionHandler]:
+    """Register a button of the question being asked.
+
+    The handler runs only when the press is for the current question of a survey that takes
+    answers, and gets the person's attempt, the question and the mode (in order, or editing).
+    """
+
+    def register_handler(handler: QuestionHandler) -> QuestionHandler:
+        @router.button(action)
+        async def pressed(ctx: Context, value: Payload) -> None:
+            found = await _current(ctx, value)
+            if found is not None:
+                await handler(ctx, value, *found)
+
+        return handler
+
+    return register_handler
 
 
 async def _current(ctx: Context, value: Payload) -> tuple[Attempt, Question, str] | None:
