@@ -550,9 +550,9 @@ async def test_max_responses_refuses_a_new_respondent(harness: Harness) -> None:
     async with harness.database.unit_of_work() as uow:
         survey = await uow.surveys.get(survey_id)
         assert survey is not None
-        await uow.responses.start(survey_id, "m:999", None, "en", None, harness.clock.now())
-        response = await uow.responses.find(survey_id, "m:999")
-        assert response is not None
+        response, _created = await uow.responses.start(
+            survey_id, "m:999", None, "en", None, harness.clock.now()
+        )
         response.status = ResponseStatus.COMPLETE
         await uow.commit()
     assert "already has all the responses it needs" in texts(
