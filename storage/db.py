@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import weakref
+from contextlib import nullcontext
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +18,13 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from storage.sqlite_connection import connect_inline
 from storage.uow import UnitOfWork
+
+# SQLite's writers of one process, per event loop and database file (see `Database`).
+_writers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, asyncio.Lock]] = (
+    weakref.WeakKeyDictionary()
+)
 
 
 class Database:
@@ -32,8 +41,11 @@ class Database:
         self.engine: AsyncEngine = _create_engine(url, echo=echo)
         self._sessions = async_sessionmaker(self.engine, expire_on_commit=False)
         # SQLite lets one writer in at a time and makes the others poll with sleeps; queueing
-        # this process's transactions on an asyncio lock instead is fair and far faster.
-        self._writer = None if self.is_postgresql else asyncio.Lock()
+        # this process's transactions on an asyncio lock instead is fair and far faster. The
+        # lock is shared by every `Database` of the file in this loop: statements run on the
+        # loop's thread (`storage.sqlite_connection`), so two of them must never wait for each
+        # other inside SQLite.
+        self._file = None if self.is_postgresql else (make_url(url).database or ":memory:")
 
     @property
     def is_postgresql(self) -> bool:
@@ -42,7 +54,7 @@ class Database:
 
     def unit_of_work(self) -> UnitOfWork:
         """Open a unit of work: one transaction, committed explicitly, rolled back otherwise."""
-        return UnitOfWork(self._sessions, lock_rows=self.is_postgresql, serialise=self._writer)
+        return UnitOfWork(self._sessions, lock_rows=self.is_postgresql, serialise=self._writer())
 
     async def ping(self) -> None:
         """Run the cheapest query there is, for health checks.
@@ -51,8 +63,16 @@ class Database:
             OSError: the database server cannot be reached.
             sqlalchemy.exc.DBAPIError: the database refused the connection or the query.
         """
-        async with self.engine.connect() as connection:
+        writer = self._writer()
+        async with writer or nullcontext(), self.engine.connect() as connection:
             await connection.execute(text("SELECT 1"))
+
+    def _writer(self) -> asyncio.Lock | None:
+        """The lock this process's SQLite transactions on this file take turns on."""
+        if self._file is None:
+            return None
+        locks = _writers.setdefault(asyncio.get_running_loop(), {})
+        return locks.setdefault(self._file, asyncio.Lock())
 
     async def dispose(self) -> None:
         """Close every pooled connection."""
@@ -65,7 +85,8 @@ def _create_engine(url: str, *, echo: bool) -> AsyncEngine:
         return create_async_engine(url, echo=echo, pool_pre_ping=True)
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30})
+    connect = partial(connect_inline, parsed.database or ":memory:", busy_seconds=30)
+    engine = create_async_engine(url, echo=echo, async_creator=connect)
     _make_sqlite_transactions_immediate(engine)
     return engine
 
