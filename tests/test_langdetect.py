@@ -5,7 +5,7 @@ from flows.langdetect import detect_language
 
 def test_free_text_is_tagged_with_its_language() -> None:
     assert detect_language("Please fix the potholes on the main road near the school") == "en"
-    assert detect_language("我们小区的路灯已经坏了好几个星期") == "zh-cn"
+    assert detect_language("我们小区的路灯已经坏了好几个星期") == "zh"
     assert detect_language("Die Straßenbeleuchtung ist seit Wochen kaputt") == "de"
 
 
