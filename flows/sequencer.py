@@ -37,7 +37,9 @@ class KeyedSequencer:
             order: Its position; lower runs first among jobs waiting for the same key.
             job: What to run.
         """
-        lane = self._lanes.setdefault(key, _Lane())
+        lane = self._lanes.get(key)
+        if lane is None:  # not setdefault: building a lane (a Condition) costs a busy bot
+            lane = self._lanes[key] = _Lane()
         heapq.heappush(lane.waiting, order)
         try:
             async with lane.turn:

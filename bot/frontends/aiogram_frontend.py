@@ -41,7 +41,9 @@ class AiogramFrontEnd:
     async def poll(self, on_event: EventHandler, bot_username: str, stop: asyncio.Event) -> None:
         """Long-poll until `stop` is set, then wait for the updates under way."""
         in_flight = InFlight(on_event, bot_username, self._api)
-        dispatcher = Dispatcher()
+        # Conversation state is ours (flows' own table), so aiogram's FSM middleware would
+        # only look up a context nobody reads, on every update.
+        dispatcher = Dispatcher(disable_fsm=True)
         started = asyncio.Event()
 
         async def take_update(

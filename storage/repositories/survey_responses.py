@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import cast
 
-from sqlalchemy import and_, delete, func, select, update
+from sqlalchemy import Table, and_, bindparam, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import (
@@ -31,6 +32,33 @@ class AnswerValue:
 
 Answers = dict[str, list[AnswerValue]]
 """A response's answers: question id -> its values, in position order."""
+
+# The statements of the answering path, built once: building a statement costs more than
+# SQLite takes to run it, and every press of every respondent runs these.
+_WITH_ANSWERS = (
+    select(
+        SurveyResponse,
+        SurveyAnswer.question_id,
+        SurveyAnswer.choice,
+        SurveyAnswer.number,
+        SurveyAnswer.text,
+        SurveyAnswer.language,
+    )
+    .outerjoin(SurveyAnswer, SurveyAnswer.response_id == SurveyResponse.id)
+    .where(
+        SurveyResponse.survey_id == bindparam("survey_id"),
+        SurveyResponse.respondent == bindparam("respondent"),
+    )
+    .order_by(SurveyAnswer.question_id, SurveyAnswer.position)
+)
+# On the table, not the mapped class: plain Core statements skip the ORM's bulk machinery
+# (no answer is ever loaded as an object, so there is nothing in the session to keep in step).
+_ANSWERS = cast(Table, SurveyAnswer.__table__)
+_DELETE_ANSWER = delete(_ANSWERS).where(
+    _ANSWERS.c.response_id == bindparam("response_id"),
+    _ANSWERS.c.question_id == bindparam("question_id"),
+)
+_INSERT_ANSWERS = insert(_ANSWERS)
 
 
 class SurveyResponseRepository:
@@ -87,24 +115,16 @@ class SurveyResponseRepository:
 
         Every step of answering needs both, and this is the survey's hot path.
         """
-        statement = (
-            select(
-                SurveyResponse,
-                SurveyAnswer.question_id,
-                SurveyAnswer.choice,
-                SurveyAnswer.number,
-                SurveyAnswer.text,
-                SurveyAnswer.language,
-            )
-            .outerjoin(SurveyAnswer, SurveyAnswer.response_id == SurveyResponse.id)
-            .where(SurveyResponse.survey_id == survey_id, SurveyResponse.respondent == respondent)
-            .order_by(SurveyAnswer.question_id, SurveyAnswer.position)
-        )
         response: SurveyResponse | None = None
         found: Answers = {}
-        for row, question_id, choice, number, text, language in await self._session.execute(
-            statement
-        ):
+        # Not flushed first: this reads one respondent's rows, and only that respondent's own
+        # update (never in the same batch as this one) can have changed them. Left pending,
+        # the batch's changes go out together at commit.
+        with self._session.no_autoflush:
+            rows = await self._session.execute(
+                _WITH_ANSWERS, {"survey_id": survey_id, "respondent": respondent}
+            )
+        for row, question_id, choice, number, text, language in rows:
             response = row
             if question_id is not None:  # a response with no answer yet has one row of NULLs
                 found.setdefault(question_id, []).append(
@@ -143,26 +163,29 @@ class SurveyResponseRepository:
 
         `answered_before=False` (the caller knows there is nothing to replace) saves a delete.
         """
-        if answered_before:
-            await self.delete_answers(response.id, [question_id])
-        if values:
-            await self._session.execute(
-                insert_for(self._session, SurveyAnswer),
-                [
-                    {
-                        "response_id": response.id,
-                        "question_id": question_id,
-                        "position": position,
-                        "survey_id": response.survey_id,
-                        "choice": value.choice,
-                        "number": value.number,
-                        "text": value.text,
-                        "language": value.language,
-                        "answered_at": at,
-                    }
-                    for position, value in enumerate(values)
-                ],
-            )
+        rows = [
+            {
+                "response_id": response.id,
+                "question_id": question_id,
+                "position": position,
+                "survey_id": response.survey_id,
+                "choice": value.choice,
+                "number": value.number,
+                "text": value.text,
+                "language": value.language,
+                "answered_at": at,
+            }
+            for position, value in enumerate(values)
+        ]
+        # Answer rows are written at once, but the response's own pending changes are not
+        # flushed before them: they go out with the rest of the batch's at commit.
+        with self._session.no_autoflush:
+            if answered_before:
+                await self._session.execute(
+                    _DELETE_ANSWER, {"response_id": response.id, "question_id": question_id}
+                )
+            if rows:
+                await self._session.execute(_INSERT_ANSWERS, rows)
 
     async def delete_answers(self, response_id: int, question_ids: Iterable[str]) -> None:
         """Delete a response's answers to these questions."""
