@@ -144,15 +144,19 @@ class Engine:
             fresh = await uow.updates.claim_many([e.update_id for e in events], now)
             people = [e.sender.user_id for e in events if e.sender and e.update_id in fresh]
             members = await uow.members.get_many_with_state(people, for_update=True)
-            decided: list[list[Effect]] = []
+            contexts: list[Context | None] = []
             for event in events:
                 if event.update_id in fresh:
                     member, state = self._member_of(event.sender, members)
-                    ctx = Context(event, uow, self.config, now, member, state)
-                    decided.append(await self._dispatch(ctx))
+                    contexts.append(Context(event, uow, self.config, now, member, state))
                 else:
                     log.info("update %s repeated; dropped", event.update_id)
-                    decided.append([])
+                    contexts.append(None)
+            batch = [ctx for ctx in contexts if ctx is not None]
+            if len(batch) > 1:
+                for prefetch in self.router.prefetchers:
+                    await prefetch(batch)
+            decided = [[] if ctx is None else await self._dispatch(ctx) for ctx in contexts]
             await uow.commit()
         return decided
 

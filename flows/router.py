@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
@@ -20,6 +20,7 @@ ButtonHandler = Callable[[Context, Payload], Awaitable[None]]
 TextHandler = Callable[[Context, str], Awaitable[None]]
 EventHandler = Callable[[Context], Awaitable[None]]
 DeepLinkHandler = Callable[[Context, str], Awaitable[None]]
+Prefetcher = Callable[[Sequence[Context]], Awaitable[None]]
 
 Scope = Literal["private", "group"]
 
@@ -72,6 +73,7 @@ class Router:
         self.jobs: dict[str, JobType] = {}
         self.unknown_command: CommandHandler | None = None
         self.unrouted_text: TextHandler | None = None
+        self.prefetchers: list[Prefetcher] = []
 
     def command(
         self,
@@ -148,6 +150,16 @@ class Router:
             return handler
 
         return register
+
+    def prefetch(self, prefetcher: Prefetcher) -> Prefetcher:
+        """Register a loader that reads ahead, in one query, what a batch's handlers will need.
+
+        The engine calls every prefetcher with the contexts of a batch before their handlers run.
+        A prefetcher only warms its repositories' caches; handlers read through them as before,
+        so nothing changes when it loads too little.
+        """
+        self.prefetchers.append(prefetcher)
+        return prefetcher
 
     def deep_link_target(self, start_payload: str) -> tuple[DeepLinkHandler, str] | None:
         """Return the handler and argument for a /start payload, or None if nothing owns it."""
