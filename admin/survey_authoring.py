@@ -19,6 +19,7 @@ from flows.effects import Button, SendDocument
 from flows.events import DocumentReceived
 from flows.i18n import N_
 from flows.router import NOT_ALLOWED, START_FIRST, Router
+from flows.survey.answering import hint_photo_sent_as_file
 from flows.survey.definition import SurveyDefinition
 from flows.survey.lifecycle import definition_of
 from storage.models import Role, Survey, SurveyStatus
@@ -40,6 +41,8 @@ def register(router: Router) -> None:
             return  # the bot stays quiet in groups
         if not ctx.consented:
             ctx.say(ctx.t(START_FIRST))
+        elif (event.mime_type or "").startswith("image/") and await hint_photo_sent_as_file(ctx):
+            return  # a picture for a photo question, sent as a file
         elif not ctx.has_role(Role.ORGANISER):
             ctx.say(ctx.t(NO_FILES))
         else:

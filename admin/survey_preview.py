@@ -20,6 +20,7 @@ TYPE_NAMES = {
     QuestionType.NUMBER: N_("number"),
     QuestionType.DATE: N_("date"),
     QuestionType.RANKING: N_("ranking"),
+    QuestionType.PHOTO: N_("photo"),
 }
 
 

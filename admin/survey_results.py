@@ -2,8 +2,9 @@
 
 `/results <id or short name>` (or the Results button of a survey's card) shows the results in
 the reader's language, as a message, or as a short summary with the full report attached when
-it would not fit one message. Its buttons export every response as CSV or XLSX. The
-"survey.publish" job sends a summary to everyone who submitted the survey.
+it would not fit one message. Its buttons export every response as CSV or XLSX and, for each
+photo question that received photos, send those photos a page at a time. The "survey.publish"
+job sends a summary to everyone who submitted the survey.
 """
 
 from __future__ import annotations
@@ -12,11 +13,12 @@ import asyncio
 
 from flows.codec import Payload, PayloadError, payload
 from flows.context import Context
-from flows.effects import Broadcast, Button, Keyboard, SendDocument
+from flows.effects import Broadcast, Button, Keyboard, SendDocument, SendPhoto
 from flows.i18n import N_, translator
 from flows.jobs import JobContext
 from flows.router import Router
 from flows.survey.closing import PUBLISH_JOB
+from flows.survey.definition import QuestionType
 from flows.survey.export import (
     BASE_COLUMNS,
     IDENTITY_COLUMNS,
@@ -26,7 +28,7 @@ from flows.survey.export import (
 )
 from flows.survey.lifecycle import definition_of
 from flows.survey.notices import broadcasts
-from flows.survey.results import survey_results
+from flows.survey.results import SurveyResults, survey_results
 from flows.survey.results_text import MESSAGE_TEXTS, fits_a_message, full_report, summary
 from storage.models import Role, Survey
 from storage.uow import UnitOfWork
@@ -36,6 +38,8 @@ XLSX_MAX_CELLS = 200_000
 the survey's unit of work stays open meanwhile, which on SQLite holds every other update back.
 CSV has no such limit: it is written twenty times faster."""
 NO_SUCH_SURVEY = N_("There is no survey “{name}”. /surveys lists them.")
+PHOTOS_PER_PRESS = 10
+"""Photos sent for one press of "Show photos": at one message a second per chat, ten seconds."""
 
 
 def register(router: Router) -> None:
@@ -71,6 +75,10 @@ def register(router: Router) -> None:
     async def xlsx_button(ctx: Context, value: Payload) -> None:
         await _export(ctx, await _survey(ctx, value), "xlsx")
 
+    @router.button("sr.ph", min_role=Role.MODERATOR)
+    async def photos_button(ctx: Context, value: Payload) -> None:
+        await _send_photos(ctx, await _survey(ctx, value), value.int_arg(1), value.int_arg(2))
+
     @router.job(PUBLISH_JOB, max_lateness=None)
     async def publish(job: JobContext) -> None:
         survey = await job.uow.surveys.get(int(job.key))
@@ -90,7 +98,7 @@ async def find_survey(uow: UnitOfWork, name: str) -> Survey | None:
 async def show_results(ctx: Context, survey: Survey) -> None:
     """Send the results to the sender: one message, or a summary and the full report as a file."""
     results = await survey_results(ctx.uow, survey)
-    buttons = _export_buttons(ctx, survey)
+    buttons = _export_buttons(ctx, survey) + _photo_buttons(ctx, results)
     text = full_report(results, ctx.t, texts=MESSAGE_TEXTS)
     if fits_a_message(text):
         ctx.say(text, buttons)
@@ -180,6 +188,51 @@ async def _export(ctx: Context, survey: Survey, kind: str) -> None:
     )
 
 
+async def _send_photos(ctx: Context, survey: Survey, number: int, offset: int) -> None:
+    """Send the next few photos question `number` (from 1) received, then a button for more.
+
+    The button names the question by its number, not its id, to stay within Telegram's 64
+    bytes of button data; a survey that has answers can no longer be replaced, so the number
+    keeps naming the same question.
+    """
+    definition = definition_of(survey)
+    if not 1 <= number <= len(definition.questions) or offset < 0:
+        raise PayloadError("no such question")
+    question = definition.questions[number - 1]
+    if question.type is not QuestionType.PHOTO:
+        raise PayloadError("not a photo question")
+    total, page = await ctx.uow.survey_results.photos(
+        survey.id,
+        question.id,
+        by_respondent=survey.anonymous,
+        offset=offset,
+        limit=PHOTOS_PER_PRESS,
+    )
+    if not page:
+        ctx.toast(ctx.t("There are no photos to show (any more)."), alert=True)
+        return
+    ctx.toast(ctx.t("Here are the photos."))
+    for place, file_id in enumerate(page, start=offset + 1):
+        caption = ctx.t(
+            "Question {number}, photo {place} of {total}", number=number, place=place, total=total
+        )
+        ctx.effects.append(SendPhoto(chat_id=ctx.chat_id, file_id=file_id, caption=caption))
+    last = offset + len(page)
+    if last < total:
+        ctx.say(
+            ctx.t("Photos {first} to {last} of {total}.", first=offset + 1, last=last, total=total),
+            ((Button(ctx.t("More photos ›"), payload("sr.ph", survey.id, number, last)),),),
+        )
+    # Photos may show people and places: who looked at them is recorded, like exports.
+    await ctx.uow.audit.record(
+        ctx.member.id if ctx.member else None,
+        "survey.photos",
+        f"survey:{survey.id}",
+        ctx.now,
+        {"question": question.id, "from": offset + 1, "photos": len(page)},
+    )
+
+
 def _title(survey: Survey, language: str) -> str:
     definition = definition_of(survey)
     return definition.text(definition.title, language)
@@ -191,4 +244,18 @@ def _export_buttons(ctx: Context, survey: Survey) -> Keyboard:
             Button(ctx.t("CSV"), payload("sr.csv", survey.id)),
             Button(ctx.t("Excel (XLSX)"), payload("sr.xlsx", survey.id)),
         ),
+    )
+
+
+def _photo_buttons(ctx: Context, results: SurveyResults) -> Keyboard:
+    """A "Show photos" button for each photo question that received any."""
+    return tuple(
+        (
+            Button(
+                ctx.t("📷 Show photos (question {number})", number=number),
+                payload("sr.ph", results.survey.id, number, 0),
+            ),
+        )
+        for number, item in enumerate(results.questions, start=1)
+        if item.question.type is QuestionType.PHOTO and item.answered
     )

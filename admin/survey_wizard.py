@@ -35,6 +35,7 @@ TYPES = (
     QuestionType.SCALE,
     QuestionType.SHORT_TEXT,
     QuestionType.LONG_TEXT,
+    QuestionType.PHOTO,
 )
 """The question types the wizard offers; files can use every type."""
 CHOICES = frozenset({QuestionType.SINGLE_CHOICE, QuestionType.MULTIPLE_CHOICE})

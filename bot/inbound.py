@@ -29,6 +29,7 @@ from flows.events import (
     MemberLeft,
     MessageEdited,
     Person,
+    PhotoReceived,
     PollAnswered,
     TextReceived,
     UnsupportedMessage,
@@ -131,9 +132,25 @@ def _message(update_id: int, message: Any, bot_username: str) -> InboundEvent | 
             caption=message.caption or "",
             message_id=message_id,
         )
+    if message.photo:
+        largest = _largest(message.photo)
+        return PhotoReceived(
+            **base,
+            file_id=largest.file_id,
+            file_unique_id=largest.file_unique_id,
+            width=int(largest.width),
+            height=int(largest.height),
+            caption=message.caption or "",
+            message_id=message_id,
+        )
     if _is_service(message):
         return None
     return UnsupportedMessage(**base, message_id=message_id)
+
+
+def _largest(sizes: Any) -> Any:
+    # Telegram lists a photo's sizes smallest first, but says nothing that promises it.
+    return max(sizes, key=lambda size: (int(size.width) * int(size.height), size.file_size or 0))
 
 
 def _joined(base: dict[str, Any], members: Any, bot_username: str) -> InboundEvent | None:

@@ -126,6 +126,8 @@ class TelegramOutbound:
                     effect.content,
                     effect.caption,
                 )
+            case SendPhoto() if effect.file_id is not None:
+                await self._send_stored_photo(effect.chat_id, effect.file_id, effect.caption)
             case SendPhoto():
                 await self._send_file(
                     "sendPhoto",
@@ -225,6 +227,15 @@ class TelegramOutbound:
         elif caption:
             params["caption"] = caption
         await self._call(method, params, {field: (filename, content)})
+
+    async def _send_stored_photo(self, chat_id: int, file_id: str, caption: str) -> None:
+        # A photo Telegram holds is sent by its file_id: nothing is uploaded.
+        params: dict[str, Any] = {"chat_id": chat_id, "photo": file_id}
+        if len(caption) > MAX_CAPTION:
+            await self._send_text(chat_id, caption)
+        elif caption:
+            params["caption"] = caption
+        await self._call("sendPhoto", params)
 
     async def _delete(self, effect: DeleteMessage) -> None:
         params = {"chat_id": effect.chat_id, "message_id": effect.message_id}

@@ -94,10 +94,14 @@ class SendDocument:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class SendPhoto:
-    """Send an image made in memory (PNG or JPEG bytes)."""
+    """Send an image made in memory, or one Telegram already holds.
+
+    Give either `content` (PNG or JPEG bytes) or `file_id` (a photo someone sent the bot).
+    """
 
     chat_id: int
-    content: bytes
+    content: bytes = b""
+    file_id: str | None = None
     caption: str = ""
 
 

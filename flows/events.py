@@ -99,6 +99,23 @@ class DocumentReceived(InboundEvent):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class PhotoReceived(InboundEvent):
+    """A photo message (a picture Telegram compressed, not an image sent as a file).
+
+    Telegram sends each photo in several sizes; `file_id` and `file_unique_id` are those of
+    the largest one. `file_id` is valid for this bot only and is enough to send the photo
+    again (sendPhoto) or to download it (getFile).
+    """
+
+    file_id: str
+    file_unique_id: str
+    width: int
+    height: int
+    caption: str
+    message_id: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class UnsupportedMessage(InboundEvent):
     """A message of a kind no flow handles yet (sticker, voice, location, ...)."""
 

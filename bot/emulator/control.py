@@ -91,6 +91,17 @@ async def _send_document(world: World, body: dict[str, Any]) -> Any:
     return message.to_json()
 
 
+async def _send_photo(world: World, body: dict[str, Any]) -> Any:
+    try:
+        content = base64.b64decode(str(body["content_base64"]), validate=True)
+    except binascii.Error as error:
+        raise ValueError("content_base64 is not base64") from error
+    message = await world.send_photo(
+        _user(world, body), content, caption=str(body.get("caption", ""))
+    )
+    return message.to_json()
+
+
 async def _press(world: World, body: dict[str, Any]) -> Any:
     callback_id = await world.press(
         _user(world, body),
@@ -149,6 +160,7 @@ _ACTIONS: dict[str, Action] = {
     "groups": _create_group,
     "send_text": _send_text,
     "send_document": _send_document,
+    "send_photo": _send_photo,
     "press": _press,
     "answer_poll": _answer_poll,
     "edit_text": _edit_text,

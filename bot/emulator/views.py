@@ -58,6 +58,12 @@ class ChatMessage:
         return value if isinstance(value, dict) else None
 
     @property
+    def photo(self) -> list[dict[str, Any]] | None:
+        """The Telegram ``PhotoSize`` objects of a photo (smallest first), if any."""
+        value = self.raw.get("photo")
+        return value if isinstance(value, list) else None
+
+    @property
     def poll(self) -> dict[str, Any] | None:
         """The Telegram ``Poll`` object, if any."""
         value = self.raw.get("poll")

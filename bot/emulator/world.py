@@ -9,7 +9,9 @@ import zlib
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from bot.emulator.errors import ApiError
 from bot.emulator.faults import RateLimiter
+from bot.emulator.images import image_size
 from bot.emulator.members import member_update
 from bot.emulator.methods.commands import scope_key
 from bot.emulator.models import (
@@ -25,6 +27,10 @@ from bot.emulator.views import ChatMessage
 
 ChatRef = User | Group | int
 Predicate = Callable[[ChatMessage], bool]
+PHOTO_SIDES = (90, 320, 800, 1280)
+"""The longest side of the smaller sizes Telegram makes of a photo (its s, m, x, y sizes)."""
+PHOTO_MAX_SIDE = 2560
+"""The longest side of the largest size Telegram keeps of a photo."""
 
 
 def _chat_id(chat: ChatRef) -> int:
@@ -191,6 +197,50 @@ class World(WorldState):
             "file_size": len(content),
         }
         message_content: dict[str, Any] = {"document": document}
+        if caption:
+            message_content["caption"] = caption
+        message = self.store_message(user.id, user.id, message_content)
+        self.updates.push("message", self.message_json(message))
+        await asyncio.sleep(0)
+        return self.snapshot(message)
+
+    async def send_photo(self, user: User, content: bytes, caption: str = "") -> ChatMessage:
+        """Sends a photo as ``user`` in their private chat with the bot.
+
+        Like Telegram, the message's ``photo`` is an array of ``PhotoSize``, smallest first:
+        a size for each of Telegram's thumbnail sides below the image's longest side, then the
+        image itself (at most 2560 pixels on its longest side). The emulator does not resample:
+        every size is stored with the original bytes under its own ``file_id``, so the bot can
+        send any of them again (sendPhoto) or fetch it (getFile).
+
+        Returns:
+            The person's message.
+
+        Raises:
+            ValueError: ``content`` is not a PNG, JPEG, GIF or WebP image.
+        """
+        try:
+            width, height = image_size(content)
+        except ApiError as error:
+            raise ValueError("a photo must be a PNG, JPEG, GIF or WebP image") from error
+        if user.blocked:
+            await self.unblock_bot(user)
+        user.started = True
+        longest = max(width, height)
+        sides = [side for side in PHOTO_SIDES if side < longest] + [min(longest, PHOTO_MAX_SIDE)]
+        sizes = []
+        for side in sides:
+            stored = self.store_file(content, "photo.jpg", "image/jpeg", "photos")
+            sizes.append(
+                {
+                    "file_id": stored.file_id,
+                    "file_unique_id": stored.file_unique_id,
+                    "width": max(1, round(width * side / longest)),
+                    "height": max(1, round(height * side / longest)),
+                    "file_size": len(content),
+                }
+            )
+        message_content: dict[str, Any] = {"photo": sizes}
         if caption:
             message_content["caption"] = caption
         message = self.store_message(user.id, user.id, message_content)

@@ -2,9 +2,10 @@
 
 Where a person is lives in the database only: `SurveyResponse.current` names the question being
 asked (None at the summary), and while a question is asked the conversation state names the
-survey, so that typed text is taken as the answer. So leaving and coming back, also after a
-restart, resumes at the same place. Every press is checked against that: a button of another
-question, of a closed survey or of someone without a response changes nothing.
+survey, so that typed text (or a photo, for a photo question) is taken as the answer. So
+leaving and coming back, also after a restart, resumes at the same place. Every press is checked
+against that: a button of another question, of a closed survey or of someone without a response
+changes nothing.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from collections.abc import Awaitable, Callable
 
 from flows.codec import Payload, PayloadError
 from flows.context import Context
+from flows.events import PhotoReceived
 from flows.i18n import N_
 from flows.router import Router
 from flows.survey.attempt import (
@@ -37,6 +39,7 @@ from flows.survey.questions import (
     is_complete,
     parse_text,
     parse_typed,
+    photo_answer,
 )
 from flows.survey.respondent import stored_time
 from flows.survey.screens import ask_other, show_question, show_summary
@@ -45,6 +48,9 @@ from storage.repositories.survey_responses import AnswerValue
 
 THANK_YOU = N_("Thank you! Your answers have been recorded.")
 USE_BUTTONS = N_("Please answer with the buttons above.")
+SEND_PHOTO_INSTEAD = N_("This question is answered with a photo, not with text.")
+CANNOT_READ = N_("Sorry, I can only read text messages and button presses here.")
+PHOTO_AS_FILE = N_("Please send the picture as a photo, not as a file.")
 
 
 def register(router: Router) -> None:
@@ -222,6 +228,8 @@ def register(router: Router) -> None:
             if data.get("other") == question.id:
                 await _take_other(ctx, attempt, question, mode, parse_text(question, text, ctx.t))
                 return
+            if question.type is QuestionType.PHOTO:
+                raise InvalidAnswer(ctx.t(SEND_PHOTO_INSTEAD))
             if question.type not in TYPED_TYPES:
                 raise InvalidAnswer(ctx.t(USE_BUTTONS))
             value = parse_typed(question, text, ctx.t)
@@ -230,6 +238,62 @@ def register(router: Router) -> None:
             return
         await store_answer(ctx, attempt, question, [value])
         await _advance(ctx, attempt, question, mode)
+
+    @router.on(PhotoReceived)
+    async def photo(ctx: Context) -> None:
+        event = ctx.event
+        assert isinstance(event, PhotoReceived)
+        if not event.chat.is_private:
+            return  # the bot stays quiet in groups
+        found = await _photo_question(ctx)
+        if found is None:
+            if not ctx.effects:  # load_attempt may have said why (e.g. the survey closed)
+                ctx.say(ctx.t(CANNOT_READ))
+            return
+        attempt, question, mode = found
+        # Only the file_id is kept: no caption, message or chat, nothing that names the sender.
+        await store_answer(ctx, attempt, question, [photo_answer(event.file_id)])
+        await _advance(ctx, attempt, question, mode)
+
+
+async def hint_photo_sent_as_file(ctx: Context) -> bool:
+    """Answer an image sent as a file (a document) while a photo question is asked.
+
+    Returns:
+        True if the image was answered: a photo question was being asked (it is shown again
+        with a hint), or its survey has just closed (the person was told so).
+    """
+    said = len(ctx.effects)
+    found = await _photo_question(ctx)
+    if found is None:
+        return len(ctx.effects) > said
+    attempt, question, mode = found
+    await show_question(ctx, attempt, question, mode, note=ctx.t(PHOTO_AS_FILE))
+    return True
+
+
+async def _photo_question(ctx: Context) -> tuple[Attempt, Question, str] | None:
+    """The photo question the sender is being asked, with their attempt and the mode.
+
+    None when no photo question is being asked: no survey conversation, another kind of
+    question, the "other" text, or a survey that takes no answers now.
+    """
+    state = ctx.state
+    if not ctx.consented or state is None or state.flow != FLOW or state.data.get("other"):
+        return None
+    survey_id = state.data.get("survey")
+    if not isinstance(survey_id, int):
+        return None
+    try:
+        attempt = await load_attempt(ctx, survey_id)
+    except PayloadError:
+        return None
+    if attempt is None or attempt.response.current is None:
+        return None
+    question = attempt.definition.question(attempt.response.current)
+    if question is None or question.type is not QuestionType.PHOTO:
+        return None
+    return attempt, question, EDITING if state.data.get("mode") == EDITING else IN_ORDER
 
 
 async def _take_other(

@@ -88,6 +88,7 @@ class QuestionType(StrEnum):
     NUMBER = "number"
     DATE = "date"
     RANKING = "ranking"
+    PHOTO = "photo"
 
 
 CHOICE_TYPES = frozenset(

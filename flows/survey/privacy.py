@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from flows.privacy import Section, register_section
-from flows.survey.definition import SurveyDefinition
+from flows.survey.definition import Question, QuestionType, SurveyDefinition
 from flows.survey.export import answer_line
 from flows.survey.lifecycle import definition_of
 from storage.models import Member
@@ -38,7 +38,9 @@ async def export_surveys(uow: UnitOfWork, member: Member) -> dict[str, Any]:
                 "answers": [
                     {
                         "question": _question_text(definition, question_id, language),
-                        "values": [_value(value) for value in values],
+                        "values": [
+                            _value(definition.question(question_id), value) for value in values
+                        ],
                     }
                     for question_id, values in answers.items()
                 ],
@@ -57,7 +59,11 @@ async def export_surveys(uow: UnitOfWork, member: Member) -> dict[str, Any]:
 
 
 async def erase_surveys(uow: UnitOfWork, member: Member, at: datetime) -> None:
-    """Erase unfinished identified responses, free text in submitted ones, and contacts."""
+    """Erase unfinished identified responses, free text and photos in submitted ones, contacts.
+
+    A photo is stored like a free-text answer (its file_id as text, no choice), so the
+    repository's erasing of typed answers erases photos too.
+    """
     await uow.responses.erase_member(member.id)
     # What was erased must leave the exports too: rewrite the lines of what is left.
     for response, survey, answers in await uow.responses.of_member(member.id):
@@ -78,6 +84,9 @@ def _question_text(definition: SurveyDefinition, question_id: str, language: str
     return definition.text(question.text, language) if question else question_id
 
 
-def _value(value: AnswerValue) -> dict[str, Any]:
+def _value(question: Question | None, value: AnswerValue) -> dict[str, Any]:
+    if question is not None and question.type is QuestionType.PHOTO:
+        # A photo is kept as its Telegram file_id and nothing else (see questions.photo_answer).
+        return {"photo": value.text}
     found = {"choice": value.choice, "number": value.number, "text": value.text}
     return {key: item for key, item in found.items() if item is not None}

@@ -36,6 +36,10 @@ THOUSANDS = re.compile(r"-?\d{1,3}(,\d{3})+(\.\d+)?")  # 1,000 and 12,500.75
 POINTS_PER_ROW = 6
 
 YES_TEXT, NO_TEXT, OTHER_TEXT = N_("Yes"), N_("No"), N_("Other")
+PHOTO_GIVEN = N_("📷 photo")
+SEND_A_PHOTO = N_(
+    "Send a photo: tap 📎 and choose a picture (as a photo, not as a file). A caption is not kept."
+)
 DATE_FORMATS = (
     re.compile(r"(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})"),
     re.compile(r"(?P<d>\d{1,2})\.(?P<m>\d{1,2})\.(?P<y>\d{4})"),
@@ -75,6 +79,8 @@ def describe(
             for position, value in enumerate(values, start=1)
         )
     value = values[0]
+    if kind is QuestionType.PHOTO:
+        return t(PHOTO_GIVEN)  # the photo itself is in the chat, above
     if kind is QuestionType.YES_NO:
         return t(YES_TEXT) if value.choice == YES else t(NO_TEXT)
     if value.number is not None:
@@ -165,6 +171,8 @@ def _instruction(question: Question, definition: SurveyDefinition, t: Translator
         return _number_rule(question, t)
     if kind is QuestionType.DATE:
         return t("Type a date, for example 2027-03-31.")
+    if kind is QuestionType.PHOTO:
+        return t(SEND_A_PHOTO)
     return ""
 
 
@@ -303,6 +311,15 @@ def parse_text(question: Question, text: str, t: Translator) -> AnswerValue:
             )
         )
     return AnswerValue(text=cleaned, language=detect_language(cleaned))
+
+
+def photo_answer(file_id: str) -> AnswerValue:
+    """The value stored for a photo: its file_id, as text (no language, no caption).
+
+    Stored like a free-text answer (no choice, no number), so `/forget` erases it as it
+    erases what people typed.
+    """
+    return AnswerValue(text=file_id)
 
 
 def parse_typed(question: Question, text: str, t: Translator) -> AnswerValue:

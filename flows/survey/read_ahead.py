@@ -11,7 +11,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 
 from flows.context import Context
-from flows.events import ButtonPressed, TextReceived
+from flows.events import ButtonPressed, PhotoReceived, TextReceived
 from flows.router import Router
 from flows.survey.attempt import FLOW
 from flows.survey.respondent import respondent_key
@@ -51,7 +51,7 @@ def _survey_answered(ctx: Context) -> int | None:
         raw = value.args[0]
         return int(raw) if raw.isdigit() and len(raw) < 19 else None
     state = ctx.state
-    if isinstance(event, TextReceived) and state and state.flow == FLOW:
+    if isinstance(event, TextReceived | PhotoReceived) and state and state.flow == FLOW:
         survey_id = state.data.get("survey")
         return survey_id if isinstance(survey_id, int) else None
     return None

@@ -122,6 +122,8 @@ def _question_report(
         lines.append(_averages(item, t))
     if item.dates is not None:
         lines.append(t("From {first} to {last}", first=item.dates[0], last=item.dates[1]))
+    if kind is QuestionType.PHOTO:
+        lines.append(_photos(item, t))
     if item.text_counts:
         heading = (
             t("Other answers:")
@@ -154,6 +156,8 @@ def _question_summary(
         detail = _averages(item, t)
     elif kind is QuestionType.DATE and item.dates is not None:
         detail = t("From {first} to {last}", first=item.dates[0], last=item.dates[1])
+    elif kind is QuestionType.PHOTO:
+        detail = _photos(item, t)
     elif item.shares:
         detail = " · ".join(
             f"{_label(results, item, s.key, t)} {_percent(s.percent)}" for s in item.shares
@@ -161,6 +165,10 @@ def _question_summary(
     else:
         detail = t.plural("{count} answer", "{count} answers", item.answered)
     return f"{title}\n   {detail}"
+
+
+def _photos(item: QuestionResults, t: Translator) -> str:
+    return "📷 " + t.plural("{count} photo received", "{count} photos received", item.answered)
 
 
 def _averages(item: QuestionResults, t: Translator) -> str:
@@ -238,7 +246,7 @@ def _bar_line(label: str, share: Share, width: int) -> str:
 
 
 def _language(code: str | None, t: Translator) -> str:
-    """A detected language's name in the reader's language (langdetect says `zh-cn`)."""
+    """A detected language's name in the reader's language."""
     if code is None:
         return t("Language not detected")
     try:

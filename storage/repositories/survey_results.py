@@ -238,6 +238,39 @@ class SurveyResultsRepository:
         )
         return [str(text) for text in (await self._session.scalars(statement)).all()]
 
+    async def photos(
+        self, survey_id: int, question_id: str, *, by_respondent: bool, offset: int, limit: int
+    ) -> tuple[int, list[str]]:
+        """Return how many photos a question received and the file_ids of one page of them.
+
+        Args:
+            survey_id: The survey.
+            question_id: The photo question.
+            by_respondent: Order by the respondent key instead of the response (anonymous
+                surveys: response ids grow with time, pseudonyms do not).
+            offset: How many to pass over.
+            limit: How many at most.
+        """
+        answer = SurveyAnswer
+        # A photo is stored as one row with its file_id as text (no choice, no number).
+        given = (
+            answer.survey_id == survey_id,
+            answer.question_id == question_id,
+            answer.position == 0,
+            answer.choice.is_(None),
+            answer.text.is_not(None),
+        )
+        total = (await self._session.execute(select(func.count()).where(*given))).scalar_one()
+        statement = select(answer.text).where(*given)
+        if by_respondent:
+            statement = statement.join(
+                SurveyResponse, SurveyResponse.id == answer.response_id
+            ).order_by(SurveyResponse.respondent)
+        else:
+            statement = statement.order_by(answer.response_id)
+        page = (await self._session.scalars(statement.offset(offset).limit(limit))).all()
+        return int(total), [str(file_id) for file_id in page]
+
     async def export_lines(
         self, survey_id: int, *, identified: bool, formula_starts: Sequence[str]
     ) -> list[ExportLine]:

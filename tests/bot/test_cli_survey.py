@@ -51,7 +51,7 @@ def test_a_bad_file_prints_every_problem_and_saves_nothing(
         "with a letter or digit)",
         f"{broken}: question 1 (a), field type, line 4: must be one of 'single_choice', "
         "'multiple_choice', 'scale', 'nps', 'yes_no', 'short_text', 'long_text', 'number', "
-        "'date' or 'ranking'",
+        "'date', 'ranking' or 'photo'",
         f"townsquare: {broken} was not imported",
     ]
     missing = townsquare(database_url, "survey", "import", str(tmp_path / "nope.yaml"))

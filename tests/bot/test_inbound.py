@@ -20,6 +20,7 @@ from flows.events import (
     MemberJoined,
     MemberLeft,
     MessageEdited,
+    PhotoReceived,
     PollAnswered,
     TextReceived,
     UnsupportedMessage,
@@ -101,6 +102,29 @@ def test_document(parse: Any) -> None:
         10,
         "data",
     )
+
+
+def test_photo_takes_the_largest_size(parse: Any) -> None:
+    sizes = [
+        {
+            "file_id": f"F{side}",
+            "file_unique_id": f"U{side}",
+            "width": side,
+            "height": side * 3 // 4,
+        }
+        for side in (320, 1280, 90)  # Telegram sends them smallest first; nothing relies on it
+    ]
+    event = tr(parse, message(photo=sizes, caption="the bin"))
+    assert isinstance(event, PhotoReceived)
+    assert (event.file_id, event.file_unique_id, event.width, event.height) == (
+        "F1280",
+        "U1280",
+        1280,
+        960,
+    )
+    assert (event.caption, event.message_id) == ("the bin", 11)
+    bare = tr(parse, message(photo=sizes[:1]))
+    assert isinstance(bare, PhotoReceived) and bare.caption == "" and bare.file_id == "F320"
 
 
 def test_sticker_is_unsupported(parse: Any) -> None:
@@ -231,6 +255,7 @@ def test_both_frameworks_translate_identically() -> None:
         message(GROUP, text="hi"),
         _press("1:lang:en"),
         membership(PRIVATE, "member", "kicked"),
+        message(photo=[{"file_id": "F", "file_unique_id": "U", "width": 9, "height": 9}]),
     ]
     for data in samples:
         assert translate(as_aiogram(data), "TownsquareBot", lambda: NOW) == translate(

@@ -201,3 +201,22 @@ async def test_toast_files_leave_and_refresh(
     assert api.calls[2].files == {"photo": ("image.png", png)}
     assert "caption" not in api.calls[4].params
     assert rec.refreshed == [42]
+
+
+async def test_a_photo_telegram_holds_is_sent_by_file_id(
+    outbound: TelegramOutbound, api: FakeApi
+) -> None:
+    await outbound.deliver(
+        [
+            SendPhoto(chat_id=42, file_id="AgACAgIAAx", caption="Question 1, photo 1 of 2"),
+            SendPhoto(chat_id=42, file_id="AgACAgIAAy"),
+        ]
+    )
+    assert api.methods() == ["sendPhoto", "sendPhoto"]
+    assert api.calls[0].params == {
+        "chat_id": 42,
+        "photo": "AgACAgIAAx",
+        "caption": "Question 1, photo 1 of 2",
+    }
+    assert api.calls[1].params == {"chat_id": 42, "photo": "AgACAgIAAy"}
+    assert not api.calls[0].files and not api.calls[1].files  # nothing is uploaded

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import base64
+import struct
+
 import aiohttp
 import pytest
 
 from bot.emulator import RunningEmulator
 from tests.emulator.conftest import Api
+from tests.spec_conformance import _check_value, load_spec, spec_path
 
 
 def kinds(updates: list[dict[str, object]]) -> list[str]:
@@ -147,3 +151,66 @@ async def test_serve_forever_prints_url_and_token(capsys: pytest.CaptureFixture[
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
+
+
+def photo_png(width: int, height: int) -> bytes:
+    """The start of a PNG: enough for the emulator (and Telegram) to read its size."""
+    return b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + struct.pack(">II", width, height) + b"\0" * 5
+
+
+async def test_a_person_sends_a_photo_in_every_size(api: Api, emulator: RunningEmulator) -> None:
+    world = emulator.world
+    alice = world.user("Alice")
+    content = photo_png(1600, 1200)
+    mine = await world.send_photo(alice, content, caption="The bin")
+    (update,) = await api.ok("getUpdates")
+    message = update["message"]
+    assert message["caption"] == "The bin" and "text" not in message
+    sizes = message["photo"]
+    assert mine.photo == sizes
+    assert [(s["width"], s["height"]) for s in sizes] == [
+        (90, 68),
+        (320, 240),
+        (800, 600),
+        (1280, 960),
+        (1600, 1200),
+    ]
+    fields = {"file_id", "file_unique_id", "width", "height", "file_size"}
+    assert all(set(size) == fields for size in sizes)
+    if spec_path().exists():  # the whole message is a Message as the official spec describes
+        assert _check_value(load_spec(), message, ["Message"], "message") == []
+    assert len({s["file_id"] for s in sizes}) == len({s["file_unique_id"] for s in sizes}) == 5
+    # The bot can send the largest size again by its file_id, and fetch it.
+    largest = sizes[-1]["file_id"]
+    sent = await api.ok("sendPhoto", chat_id=alice.id, photo=largest, caption="Yours")
+    assert sent["photo"][0]["file_id"] == largest and sent["caption"] == "Yours"
+    got = await api.ok("getFile", file_id=largest)
+    assert got["file_size"] == len(content)
+    # A small photo has no thumbnails larger than itself; a huge one is cut to 2560 pixels.
+    small = await world.send_photo(alice, photo_png(80, 40))
+    assert [(s["width"], s["height"]) for s in small.photo or []] == [(80, 40)]
+    huge = await world.send_photo(alice, photo_png(5120, 1280))
+    assert (huge.photo or [])[-1]["width"] == 2560 and (huge.photo or [])[-1]["height"] == 640
+    with pytest.raises(ValueError, match="image"):
+        await world.send_photo(alice, b"not an image")
+
+
+async def test_the_control_api_sends_a_photo(api: Api, emulator: RunningEmulator) -> None:
+    alice = emulator.world.user("Alice")
+    body = {
+        "user_id": alice.id,
+        "content_base64": base64.b64encode(photo_png(400, 300)).decode(),
+        "caption": "Hi",
+    }
+    async with api.session.post(f"{emulator.base_url}/_control/send_photo", json=body) as response:
+        assert response.status == 200, await response.text()
+        message = await response.json()
+    assert message["caption"] == "Hi"
+    assert [(s["width"], s["height"]) for s in message["raw"]["photo"]] == [
+        (90, 68),
+        (320, 240),
+        (400, 300),
+    ]
+    body["content_base64"] = "not base64!"
+    async with api.session.post(f"{emulator.base_url}/_control/send_photo", json=body) as response:
+        assert response.status == 400

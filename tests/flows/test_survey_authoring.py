@@ -193,7 +193,7 @@ async def test_a_broken_file_gets_the_list_of_problems_and_nothing_is_saved(
         "• field id: this field is required\n"
         "• question 1 (where), field type, line 4: must be one of 'single_choice', "
         "'multiple_choice', 'scale', 'nps', 'yes_no', 'short_text', 'long_text', 'number', "
-        "'date' or 'ranking'\n\n"
+        "'date', 'ranking' or 'photo'\n\n"
         "Nothing was saved. Please fix the file and send it again."
     )
     syntax = await upload(harness, owner, b"id: x\ntitle: [\n", "x.yaml")
@@ -285,6 +285,7 @@ async def test_the_wizard_writes_a_survey_step_by_step(harness: Harness, owner: 
         "scale",
         "short text",
         "long text",
+        "photo",
     ]
     added = await harness.tap(owner, kinds, "yes/no")
     assert "Question 1 added." in texts(added)

@@ -137,7 +137,7 @@ questions:
         "question 1 (park_use), line 8: a single_choice question needs at least two options",
         "question 2 (rating), field type, line 14: must be one of 'single_choice', "
         "'multiple_choice', 'scale', 'nps', 'yes_no', 'short_text', 'long_text', 'number', "
-        "'date' or 'ranking'",
+        "'date', 'ranking' or 'photo'",
         "question 2 (rating), field text, line 15: 'klingon' is not a language code "
         "(like en or zh_Hans)",
         "question 3 (later), field text, line 16: this field is required",
