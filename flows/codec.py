@@ -58,7 +58,7 @@ class Payload:
 
 def payload(action: str, *args: str | int) -> Payload:
     """Build a payload, turning integer arguments into text."""
-    return Payload(action, tuple(str(a) for a in args))
+    return Payload(action, tuple(map(str, args)))
 
 
 def encode(value: Payload) -> str:
