@@ -202,7 +202,7 @@ async def townsquare_stack(
             await on_handled(event)
 
     in_flight = InFlight(handle, BOT_USERNAME, api)
-    dispatcher = Dispatcher()
+    dispatcher = Dispatcher(disable_fsm=True)  # as the aiogram front end
 
     async def take_update(
         _handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
