@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from flows.csv_cells import FORMULA, Cell, csv_cell
 from flows.survey.definition import (
     NUMERIC_TYPES,
     OTHER,
@@ -30,11 +31,9 @@ if TYPE_CHECKING:  # openpyxl is imported when a workbook is made: it is slow to
     from openpyxl.cell import Cell as SheetCell
     from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
-Cell = str | int | float | None
 BASE_COLUMNS = ["response", "status", "submitted", "language"]
 IDENTITY_COLUMNS = ["name", "username", "telegram_id"]
 NUMERIC_BASE = {"response", "telegram_id"}
-FORMULA = ("=", "+", "-", "@", "\t", "\r")  # what spreadsheets read as the start of a formula
 JOINERS = {QuestionType.MULTIPLE_CHOICE: "; ", QuestionType.RANKING: " > "}
 
 
@@ -64,7 +63,7 @@ def answer_line(definition: SurveyDefinition, answers: Answers) -> str:
     Kept up to date whenever the answers change, so that an export reads one column per
     response instead of every answer row.
     """
-    return ",".join(_csv_cell(_answer_cell(q, answers.get(q.id, []))) for q in definition.questions)
+    return ",".join(csv_cell(_answer_cell(q, answers.get(q.id, []))) for q in definition.questions)
 
 
 async def export_table(uow: UnitOfWork, survey: Survey, language: str) -> ExportTable:
@@ -102,7 +101,7 @@ def to_csv(table: ExportTable) -> bytes:
     given a leading apostrophe when the lines were made, so that opening the file cannot run
     anything a respondent wrote.
     """
-    lines = [",".join(map(_csv_cell, table.headers)), *table.lines]
+    lines = [",".join(map(csv_cell, table.headers)), *table.lines]
     return ("\r\n".join(lines) + "\r\n").encode("utf-8-sig")
 
 
@@ -142,19 +141,6 @@ def _shown(value: AnswerValue) -> str:
     if value.choice == OTHER and value.text is not None:
         return f"{OTHER}: {value.text}"
     return value.choice or value.text or ""
-
-
-def _csv_cell(value: Cell) -> str:
-    """One CSV cell, quoted where needed, with anything a spreadsheet would run made text."""
-    if value is None:
-        return ""
-    if not isinstance(value, str):
-        return str(value)
-    if value.startswith(FORMULA):
-        value = "'" + value
-    if any(mark in value for mark in ',"\r\n'):
-        return '"' + value.replace('"', '""') + '"'
-    return value
 
 
 def _sheet_value(text: str, numeric: bool) -> Cell:
