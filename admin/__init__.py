@@ -2,8 +2,19 @@
 
 from __future__ import annotations
 
-from admin import announce, chats, roles, survey_authoring, survey_manage, survey_results
+from admin import (
+    announce,
+    chats,
+    poll_manage,
+    poll_results,
+    poll_wizard,
+    roles,
+    survey_authoring,
+    survey_manage,
+    survey_results,
+)
 from flows import onboarding, survey
+from flows.poll import routes as poll_routes
 from flows.router import Router
 
 
@@ -18,4 +29,8 @@ def build_router() -> Router:
     survey_authoring.register(router)
     survey_manage.register(router)
     survey_results.register(router)
+    poll_routes.register(router)
+    poll_wizard.register(router)
+    poll_manage.register(router)
+    poll_results.register(router)
     return router

@@ -426,3 +426,98 @@ class SurveyContact(Base):
     started: Mapped[bool] = mapped_column(Boolean, default=False)
     finished: Mapped[bool] = mapped_column(Boolean, default=False)
     reminded: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+# --- Polls -----------------------------------------------------------------------------------
+
+
+class PollStatus(StrEnum):
+    """Where a poll stands."""
+
+    DRAFT = "draft"  # being written, not yet posted
+    OPEN = "open"
+    CLOSED = "closed"  # votes are frozen
+
+
+class PollVisibility(StrEnum):
+    """When the poll's messages show the results."""
+
+    ALWAYS = "always"
+    AFTER_VOTE = "after_vote"  # a voter sees them with their vote; the group sees the turnout
+    AFTER_CLOSE = "after_close"
+
+
+class PollAudience(StrEnum):
+    """Who may vote."""
+
+    GROUPS = "groups"  # members of the groups the poll was posted in
+    EVERYONE = "everyone"
+
+
+class Poll(Base):
+    """A poll: a question, its options, how it is voted and counted.
+
+    `kind` is a `flows.poll.kinds.PollKind` value, kept as text here because storage knows
+    nothing of flows. `options` is a list of `{"id": ..., "text": ...}` in display order.
+    """
+
+    __tablename__ = "polls"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    creator_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
+    question: Mapped[str] = mapped_column(Text)
+    options: Mapped[list[dict[str, str]]] = mapped_column(JSON)
+    kind: Mapped[str] = mapped_column(String(16))
+    anonymous: Mapped[bool] = mapped_column(Boolean, default=False)
+    visibility: Mapped[PollVisibility] = mapped_column(default=PollVisibility.ALWAYS)
+    changes_allowed: Mapped[bool] = mapped_column(Boolean, default=True)
+    closes_at: Mapped[datetime | None]
+    quorum: Mapped[int | None] = mapped_column(Integer)  # minimum number of voters
+    max_choices: Mapped[int | None] = mapped_column(Integer)  # multiple choice
+    points: Mapped[int | None] = mapped_column(Integer)  # dot vote
+    audience: Mapped[PollAudience] = mapped_column(default=PollAudience.GROUPS)
+    status: Mapped[PollStatus] = mapped_column(default=PollStatus.DRAFT)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    opened_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+
+
+class PollPost(Base):
+    """One copy of a poll posted in a group.
+
+    The message is sent through the outbox (batch `poll:<id>`); `message_id` is filled in from
+    the outbox row once it has gone out, so that the copy can be edited.
+    """
+
+    __tablename__ = "poll_posts"
+    __table_args__ = (UniqueConstraint("poll_id", "chat_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    poll_id: Mapped[int] = mapped_column(ForeignKey("polls.id", ondelete="CASCADE"))
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    message_id: Mapped[int | None] = mapped_column(BigInteger)
+    posted_at: Mapped[datetime]
+
+
+class Ballot(Base):
+    """One person's vote in one poll.
+
+    `voter` is unique per poll, so the database itself refuses a second ballot, also for
+    concurrent taps. Identified: `m:<member id>` with `member_id` set. Anonymous: a keyed
+    pseudonym (an HMAC under a secret the database does not hold), no member id, and times cut
+    to the day, so the database cannot tell who voted what.
+    """
+
+    __tablename__ = "ballots"
+    __table_args__ = (UniqueConstraint("poll_id", "voter"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    poll_id: Mapped[int] = mapped_column(ForeignKey("polls.id", ondelete="CASCADE"))
+    voter: Mapped[str] = mapped_column(String(64))
+    member_id: Mapped[int | None] = mapped_column(
+        ForeignKey("members.id", ondelete="SET NULL"), index=True
+    )
+    choices: Mapped[Any] = mapped_column(JSON)  # the normal form of flows.poll.ballots
+    cast_at: Mapped[datetime]
+    updated_at: Mapped[datetime]

@@ -9,11 +9,13 @@ from types import TracebackType
 from sqlalchemy.ext.asyncio import AsyncSession, AsyncSessionTransaction, async_sessionmaker
 
 from storage.repositories.audit import AuditRepository
+from storage.repositories.ballots import BallotRepository
 from storage.repositories.chats import ChatRepository
 from storage.repositories.followables import FollowableRepository
 from storage.repositories.jobs import JobRepository
 from storage.repositories.members import MemberRepository
 from storage.repositories.outbox import OutboxRepository
+from storage.repositories.polls import PollRepository
 from storage.repositories.states import StateRepository
 from storage.repositories.survey_contacts import SurveyContactRepository
 from storage.repositories.survey_responses import SurveyResponseRepository
@@ -41,6 +43,8 @@ class UnitOfWork:
     survey_results: SurveyResultsRepository
     contacts: SurveyContactRepository
     responses: SurveyResponseRepository
+    polls: PollRepository
+    ballots: BallotRepository
 
     def __init__(
         self,
@@ -82,6 +86,8 @@ class UnitOfWork:
         self.survey_results = SurveyResultsRepository(session)
         self.contacts = SurveyContactRepository(session)
         self.responses = SurveyResponseRepository(session)
+        self.polls = PollRepository(session)
+        self.ballots = BallotRepository(session)
         return self
 
     async def __aexit__(

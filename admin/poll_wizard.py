@@ -1,0 +1,293 @@
+"""/newpoll: a poll written in the private chat, previewed, then posted in community groups.
+
+Steps of the `poll_wizard` conversation: `question` (typed) → `kind` (buttons) → `options`
+(typed, one per message or per line, then Done; skipped for kinds with fixed options) →
+`settings` (buttons) → `preview` → `groups` (buttons: which groups, then Publish). Everything
+lives in the conversation state, so a restart in the middle loses nothing; /cancel leaves.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from admin.poll_draft import build_poll, cycle, new_settings, settings_keyboard
+from flows.codec import Payload, PayloadError, payload
+from flows.context import Context
+from flows.effects import Broadcast, Button
+from flows.i18n import N_
+from flows.poll.closing import close_job
+from flows.poll.facts import KIND_NAMES, rules_of
+from flows.poll.kinds import FIXED_OPTIONS, ONE_TAP, PollKind
+from flows.poll.live import group_translator
+from flows.poll.message import poll_buttons, poll_text
+from flows.poll.tally import tally
+from flows.router import NOT_ALLOWED, Router
+from storage.models import PollStatus, Role
+from storage.repositories.polls import post_batch
+
+FLOW = "poll_wizard"
+MAX_QUESTION = 300
+MAX_OPTION = 100
+MIN_OPTIONS = 2
+MAX_OPTIONS = 10  # one button per option under a group message: more does not fit a phone
+USE_BUTTONS = N_("Please use the buttons above, or /cancel.")
+
+
+def register(router: Router) -> None:
+    """Register /newpoll, its conversation and its buttons."""
+
+    @router.command("newpoll", N_("Write a poll and post it in groups"), min_role=Role.ORGANISER)
+    async def new_poll(ctx: Context, args: str) -> None:
+        await ctx.set_state(FLOW, "question")
+        ctx.say(
+            ctx.t(
+                "Let's write a poll. What is the question? (up to {limit} characters; "
+                "/cancel stops)",
+                limit=MAX_QUESTION,
+            )
+        )
+
+    @router.conversation(FLOW)
+    async def typed(ctx: Context, text: str) -> None:
+        if not ctx.has_role(Role.ORGANISER):  # demoted while writing
+            await ctx.clear_state()
+            ctx.say(ctx.t(NOT_ALLOWED))
+            return
+        assert ctx.state is not None
+        step, data = ctx.state.step, dict(ctx.state.data)
+        text = text.strip()
+        if step == "question":
+            if _fits(ctx, text, MAX_QUESTION):
+                await ctx.set_state(FLOW, "kind", {"question": text})
+                _ask_kind(ctx)
+        elif step == "options":
+            await _add_options(ctx, data, text)
+        else:
+            ctx.say(ctx.t(USE_BUTTONS))
+
+    @router.button("pw.kind", min_role=Role.ORGANISER)
+    async def choose_kind(ctx: Context, value: Payload) -> None:
+        data = _data(ctx, "kind")
+        try:
+            kind = PollKind(value.str_arg(0))
+        except ValueError as exc:
+            raise PayloadError("not a poll kind") from exc
+        data["kind"] = kind.value
+        ctx.show(ctx.t("Kind: {kind}", kind=ctx.t(KIND_NAMES[kind])))
+        if kind in FIXED_OPTIONS:
+            await _settings(ctx, {**data, "options": [], **new_settings(kind, 0)}, fresh=True)
+            return
+        await ctx.set_state(FLOW, "options", {**data, "options": []})
+        prompt = (
+            ctx.t("Send the time slots, one per message or one per line (for example Tue 18:00).")
+            if kind is PollKind.MEETING_TIME
+            else ctx.t("Send the options, one per message or one per line.")
+        )
+        ctx.say(
+            prompt
+            + " "
+            + ctx.t(
+                "{low} to {high}, each up to {limit} characters. Press Done when finished.",
+                low=MIN_OPTIONS,
+                high=MAX_OPTIONS,
+                limit=MAX_OPTION,
+            )
+        )
+
+    @router.button("pw.done", min_role=Role.ORGANISER)
+    async def options_done(ctx: Context, value: Payload) -> None:
+        data = _data(ctx, "options")
+        if len(data["options"]) < MIN_OPTIONS:
+            ctx.toast(ctx.t("Please send at least {count} options.", count=MIN_OPTIONS), alert=True)
+            return
+        kind = PollKind(data["kind"])
+        await _settings(ctx, {**data, **new_settings(kind, len(data["options"]))}, fresh=True)
+
+    @router.button("pw.set", min_role=Role.ORGANISER)
+    async def change_setting(ctx: Context, value: Payload) -> None:
+        data = _data(ctx, "settings")
+        if not cycle(data, value.str_arg(0)):
+            raise PayloadError("no such setting for this poll")
+        await _settings(ctx, data, fresh=False)
+
+    @router.button("pw.preview", min_role=Role.ORGANISER)
+    async def preview(ctx: Context, value: Payload) -> None:
+        data = _data(ctx, "settings")
+        await ctx.set_state(FLOW, "preview", data)
+        poll = build_poll(data, None, ctx.now)
+        t = group_translator(ctx.config)
+        ctx.show(ctx.t("This is how the poll will look in the groups:"))
+        ctx.say(
+            poll_text(poll, tally(rules_of(poll), []), t, ctx.config),
+            poll_buttons(poll, t, ctx.config),
+        )
+        ctx.say(
+            ctx.t("Post it?"),
+            (
+                (Button(ctx.t("Choose groups"), payload("pw.groups")),),
+                (Button(ctx.t("Change settings"), payload("pw.back")),),
+                (Button(ctx.t("Cancel"), payload("pw.cancel")),),
+            ),
+        )
+
+    @router.button("pw.back", min_role=Role.ORGANISER)
+    async def back(ctx: Context, value: Payload) -> None:
+        await _settings(ctx, _data(ctx, "preview"), fresh=False)
+
+    @router.button("pw.groups", min_role=Role.ORGANISER)
+    async def groups(ctx: Context, value: Payload) -> None:
+        data = _data(ctx, "preview")
+        data["chats"] = []
+        await ctx.set_state(FLOW, "groups", data)
+        await _show_groups(ctx, data)
+
+    @router.button("pw.chat", min_role=Role.ORGANISER)
+    async def toggle_group(ctx: Context, value: Payload) -> None:
+        data = _data(ctx, "groups")
+        chat_id = value.int_arg(0)
+        chat = await ctx.uow.chats.get(chat_id)
+        if chat is None or not chat.active:
+            raise PayloadError("not a group the bot serves")
+        chosen = list(data["chats"])
+        data["chats"] = (
+            [c for c in chosen if c != chat_id] if chat_id in chosen else [*chosen, chat_id]
+        )
+        await ctx.set_state(FLOW, "groups", data)
+        await _show_groups(ctx, data)
+
+    @router.button("pw.publish", min_role=Role.ORGANISER)
+    async def publish(ctx: Context, value: Payload) -> None:
+        data = _data(ctx, "groups")
+        served = {chat.chat_id: chat for chat in await ctx.uow.chats.active()}
+        chats = [chat_id for chat_id in data["chats"] if chat_id in served]
+        if not chats:
+            ctx.toast(ctx.t("Please choose at least one group."), alert=True)
+            return
+        assert ctx.member is not None
+        poll = build_poll(data, ctx.member.id, ctx.now)
+        poll.status = PollStatus.OPEN
+        poll.opened_at = ctx.now
+        await ctx.uow.polls.add(poll)
+        await ctx.uow.polls.add_posts(poll.id, chats, ctx.now)
+        t = group_translator(ctx.config)
+        ctx.effects.append(
+            Broadcast(
+                batch=post_batch(poll.id),
+                recipients=tuple((chat_id, None) for chat_id in chats),
+                text=poll_text(poll, tally(rules_of(poll), []), t, ctx.config),
+                buttons=poll_buttons(poll, t, ctx.config),
+            )
+        )
+        if poll.closes_at is not None:
+            ctx.effects.append(close_job(poll))
+        await ctx.uow.audit.record(
+            ctx.member.id, "poll.publish", f"poll:{poll.id}", ctx.now, {"chats": chats}
+        )
+        await ctx.clear_state()
+        names = ", ".join(served[chat_id].title for chat_id in chats)
+        ctx.show(
+            ctx.t("Poll {id} is posted in: {groups}.", id=poll.id, groups=names)
+            + "\n"
+            + ctx.t("/polls shows it with its results and a Close button.")
+        )
+
+    @router.button("pw.cancel", min_role=Role.ORGANISER)
+    async def cancel(ctx: Context, value: Payload) -> None:
+        if ctx.state is not None and ctx.state.flow == FLOW:
+            await ctx.clear_state()
+        ctx.show(ctx.t("Cancelled: nothing was posted."))
+
+
+def _data(ctx: Context, step: str) -> dict[str, Any]:
+    """The poll being written; a button of another step or an ended wizard is refused."""
+    state = ctx.state
+    if state is None or state.flow != FLOW or state.step != step:
+        raise PayloadError("the wizard is not at this step")
+    return dict(state.data)
+
+
+def _fits(ctx: Context, text: str, limit: int) -> bool:
+    """Whether a typed text is usable; if not, say why (the step is asked again)."""
+    if not text:
+        ctx.say(ctx.t("Please write some text, or /cancel."))
+        return False
+    if len(text) > limit:
+        ctx.say(
+            ctx.t(
+                "That is {length} characters; the limit is {limit}. Please shorten it.",
+                length=len(text),
+                limit=limit,
+            )
+        )
+        return False
+    return True
+
+
+def _ask_kind(ctx: Context) -> None:
+    rows = tuple(
+        (
+            Button(
+                ("✓ " if kind in ONE_TAP else "") + ctx.t(KIND_NAMES[kind]),
+                payload("pw.kind", kind),
+            ),
+        )
+        for kind in PollKind
+    )
+    ctx.say(
+        ctx.t(
+            "What kind of poll? Kinds marked ✓ are voted with one tap in the group; "
+            "the others in a private chat with me."
+        ),
+        rows,
+    )
+
+
+async def _add_options(ctx: Context, data: dict[str, Any], text: str) -> None:
+    options = list(data["options"])
+    for line in (line.strip() for line in text.splitlines()):
+        if not line:
+            continue
+        if not _fits(ctx, line, MAX_OPTION):
+            return
+        if line in options:
+            ctx.say(ctx.t("You already have that option: {option}", option=line))
+            return
+        if len(options) >= MAX_OPTIONS:
+            ctx.say(ctx.t("A poll has at most {count} options.", count=MAX_OPTIONS))
+            break
+        options.append(line)
+    await ctx.set_state(FLOW, "options", {**data, "options": options})
+    listing = "\n".join(f"{number}. {option}" for number, option in enumerate(options, 1))
+    ctx.say(
+        ctx.t("Options so far:") + "\n" + listing,
+        ((Button(ctx.t("Done"), payload("pw.done")),),),
+    )
+
+
+async def _settings(ctx: Context, data: dict[str, Any], *, fresh: bool) -> None:
+    await ctx.set_state(FLOW, "settings", data)
+    text = ctx.t("Settings. Tap a setting to change it, then Preview.")
+    keyboard = settings_keyboard(ctx.t, data)
+    if fresh:
+        ctx.say(text, keyboard)
+    else:
+        ctx.show(text, keyboard)
+
+
+async def _show_groups(ctx: Context, data: dict[str, Any]) -> None:
+    active = await ctx.uow.chats.active()
+    if not active:
+        ctx.show(ctx.t("I am not in any community group yet. An organiser can add me to one."))
+        return
+    rows = [
+        (
+            Button(
+                ("✅ " if chat.chat_id in data["chats"] else "") + chat.title,
+                payload("pw.chat", chat.chat_id),
+            ),
+        )
+        for chat in active
+    ]
+    rows.append((Button(ctx.t("Publish"), payload("pw.publish")),))
+    rows.append((Button(ctx.t("Cancel"), payload("pw.cancel")),))
+    ctx.show(ctx.t("Which groups should it be posted in?"), tuple(rows))

@@ -1,0 +1,130 @@
+"""Ballots: one vote per person per poll, enforced by the database."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Ballot, Member
+from storage.repositories.dialect import insert_for
+
+
+class BallotRepository:
+    """Reads and writes ballots."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        """Bind to the unit of work's session."""
+        self._session = session
+
+    async def find(self, poll_id: int, voter: str) -> Ballot | None:
+        """Return the voter's ballot in a poll, or None."""
+        statement = select(Ballot).where(Ballot.poll_id == poll_id, Ballot.voter == voter)
+        return (await self._session.execute(statement)).scalar_one_or_none()
+
+    async def cast(
+        self,
+        poll_id: int,
+        voter: str,
+        member_id: int | None,
+        choices: Any,
+        at: datetime,
+        *,
+        replace: bool,
+    ) -> bool:
+        """Store a ballot in one statement, so that concurrent taps end with one row.
+
+        Args:
+            poll_id: The poll.
+            voter: The voter key (`m:<member id>` or an anonymous pseudonym).
+            member_id: The member, None for anonymous polls.
+            choices: The ballot in its normal form.
+            at: When (cut to the day by the caller for anonymous polls).
+            replace: Replace an existing ballot (changes allowed); otherwise keep the first.
+
+        Returns:
+            Whether the ballot was stored (False: one existed and `replace` was off).
+        """
+        statement = insert_for(self._session, Ballot).values(
+            poll_id=poll_id,
+            voter=voter,
+            member_id=member_id,
+            choices=choices,
+            cast_at=at,
+            updated_at=at,
+        )
+        if replace:
+            statement = statement.on_conflict_do_update(
+                index_elements=["poll_id", "voter"],
+                set_={"choices": statement.excluded.choices, "updated_at": at},
+            )
+        else:
+            statement = statement.on_conflict_do_nothing(index_elements=["poll_id", "voter"])
+        result = await self._session.execute(statement)
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def withdraw(self, poll_id: int, voter: str) -> bool:
+        """Delete the voter's ballot. Returns whether there was one."""
+        result = await self._session.execute(
+            delete(Ballot).where(Ballot.poll_id == poll_id, Ballot.voter == voter)
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def choices(self, poll_id: int) -> Sequence[Any]:
+        """Return every ballot's choices (for counting), oldest first."""
+        statement = select(Ballot.choices).where(Ballot.poll_id == poll_id).order_by(Ballot.id)
+        return (await self._session.execute(statement)).scalars().all()
+
+    async def count(self, poll_id: int) -> int:
+        """Return how many people voted."""
+        statement = select(func.count()).select_from(Ballot).where(Ballot.poll_id == poll_id)
+        return int((await self._session.execute(statement)).scalar_one())
+
+    async def with_voters(self, poll_id: int) -> Sequence[tuple[Any, Member | None]]:
+        """Return each ballot's choices with its member (None when anonymous), oldest first."""
+        statement = (
+            select(Ballot.choices, Member)
+            .outerjoin(Member, Member.id == Ballot.member_id)
+            .where(Ballot.poll_id == poll_id)
+            .order_by(Ballot.id)
+        )
+        return (await self._session.execute(statement)).all()
+
+    async def of_member(self, member_id: int) -> Sequence[Ballot]:
+        """Return the identified ballots of a member (for /mydata)."""
+        statement = select(Ballot).where(Ballot.member_id == member_id).order_by(Ballot.id)
+        return (await self._session.execute(statement)).scalars().all()
+
+    async def anonymise(
+        self,
+        poll_id: int,
+        pseudonym: Callable[[Ballot, int | None], str],
+        day: Callable[[datetime], datetime],
+    ) -> int:
+        """Cut every ballot of a poll from its voter: re-key, drop the member, cut the times.
+
+        Args:
+            poll_id: The poll being made anonymous.
+            pseudonym: The new voter key of a ballot, given it and its voter's Telegram id
+                (None if the member was erased).
+            day: What to keep of a time (the day).
+
+        Returns:
+            How many ballots were re-keyed.
+        """
+        statement = (
+            select(Ballot, Member.telegram_id)
+            .outerjoin(Member, Member.id == Ballot.member_id)
+            .where(Ballot.poll_id == poll_id)
+        )
+        rows = (await self._session.execute(statement)).all()
+        for ballot, telegram_id in rows:
+            ballot.voter = pseudonym(ballot, telegram_id)
+            ballot.member_id = None
+            ballot.cast_at = day(ballot.cast_at)
+            ballot.updated_at = day(ballot.updated_at)
+        await self._session.flush()
+        return len(rows)

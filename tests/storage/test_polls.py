@@ -1,0 +1,81 @@
+"""Poll storage on every engine: one ballot per voter, race-free casting, anonymising."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
+
+from storage.db import Database
+from storage.models import Ballot, Member, MemberStatus, Poll, PollStatus
+
+NOW = datetime(2026, 11, 29, 12, 34, 56, tzinfo=UTC)
+
+
+async def new_poll(database: Database) -> int:
+    async with database.unit_of_work() as uow:
+        poll = await uow.polls.add(
+            Poll(
+                question="Benches?",
+                options=[{"id": "yes", "text": "Yes"}, {"id": "no", "text": "No"}],
+                kind="yes_no",
+                status=PollStatus.OPEN,
+                created_at=NOW,
+                updated_at=NOW,
+            )
+        )
+        await uow.commit()
+        return poll.id
+
+
+async def test_concurrent_casts_of_one_voter_leave_one_ballot(database: Database) -> None:
+    poll_id = await new_poll(database)
+
+    async def cast(choice: str) -> bool:
+        async with database.unit_of_work() as uow:
+            stored = await uow.ballots.cast(poll_id, "m:1", None, [choice], NOW, replace=True)
+            await uow.commit()
+            return stored
+
+    assert all(await asyncio.gather(*(cast(c) for c in ("yes", "no", "yes", "no"))))
+    async with database.unit_of_work() as uow:
+        assert await uow.ballots.count(poll_id) == 1
+        assert (await uow.ballots.choices(poll_id))[0] in (["yes"], ["no"])
+
+
+async def test_without_replace_the_first_ballot_stays(database: Database) -> None:
+    poll_id = await new_poll(database)
+    async with database.unit_of_work() as uow:
+        assert await uow.ballots.cast(poll_id, "v", None, ["yes"], NOW, replace=False)
+        assert not await uow.ballots.cast(poll_id, "v", None, ["no"], NOW, replace=False)
+        assert await uow.ballots.choices(poll_id) == [["yes"]]
+        assert await uow.ballots.withdraw(poll_id, "v")
+        assert not await uow.ballots.withdraw(poll_id, "v")
+        await uow.commit()
+
+
+async def test_anonymising_leaves_no_member_and_only_the_day(database: Database) -> None:
+    poll_id = await new_poll(database)
+    async with database.unit_of_work() as uow:
+        member = await uow.members.add(
+            Member(
+                telegram_id=5,
+                status=MemberStatus.ACTIVE,
+                created_at=NOW,
+                updated_at=NOW,
+            )
+        )
+        await uow.ballots.cast(poll_id, f"m:{member.id}", member.id, ["no"], NOW, replace=True)
+        count = await uow.ballots.anonymise(
+            poll_id,
+            lambda ballot, telegram_id: f"a:{telegram_id}",
+            lambda moment: moment.replace(hour=0, minute=0, second=0, microsecond=0),
+        )
+        await uow.commit()
+    assert count == 1
+    async with database.unit_of_work() as uow:
+        [ballot] = (await uow.session.execute(select(Ballot))).scalars().all()
+    assert (ballot.voter, ballot.member_id) == ("a:5", None)
+    assert ballot.cast_at == ballot.updated_at == NOW.replace(hour=0, minute=0, second=0)
+    assert NOW - ballot.cast_at < timedelta(days=1)
