@@ -47,6 +47,7 @@ bench: $(DEV_STAMP)
 	$(BIN)/python bench/updates.py
 	$(BIN)/python bench/broadcast.py
 	$(BIN)/python bench/surveys.py
+	$(BIN)/python bench/polls.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -1,0 +1,32 @@
+"""Bare aiogram over HTTP: answers every button press with answerCallbackQuery, nothing else.
+
+The baseline of `bench/polls.py`: the framework's own dispatch rate for the same presses,
+against the same emulator, polled the same way (`Dispatcher.start_polling`). Configured by
+BOT_TOKEN and TELEGRAM_API_URL; stops on SIGTERM.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+
+from aiogram import Bot, Dispatcher
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.types import CallbackQuery
+
+
+async def main() -> None:
+    server = TelegramAPIServer.from_base(os.environ["TELEGRAM_API_URL"])
+    bot = Bot(os.environ["BOT_TOKEN"], session=AiohttpSession(api=server))
+    dispatcher = Dispatcher()
+
+    @dispatcher.callback_query()
+    async def pressed(query: CallbackQuery) -> None:
+        await query.answer("You voted.")
+
+    await dispatcher.start_polling(bot, handle_signals=True)
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
