@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from types import TracebackType
 
-from sqlalchemy.ext.asyncio import AsyncSession, AsyncSessionTransaction, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.repositories.audit import AuditRepository
 from storage.repositories.ballots import BallotRepository
@@ -127,9 +128,15 @@ class UnitOfWork:
         """
         self._after_commit.append(callback)
 
-    def savepoint(self) -> AsyncSessionTransaction:
+    @asynccontextmanager
+    async def savepoint(self) -> AsyncIterator[None]:
         """A nested transaction: `async with uow.savepoint():` undoes only its block on error."""
-        return self.session.begin_nested()
+        try:
+            async with self.session.begin_nested():
+                yield
+        except BaseException:
+            self.jobs.forget_scheduled()  # its jobs were undone with the block
+            raise
 
     async def flush(self) -> None:
         """Send pending changes to the database without committing (to get generated ids)."""

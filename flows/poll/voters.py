@@ -11,10 +11,14 @@ from storage.models import Member, MemberStatus, Poll, PollAudience
 
 @dataclass(frozen=True, slots=True)
 class Voter:
-    """The key a ballot is stored under and its member (None for anonymous polls)."""
+    """The key a ballot is stored under and its member (None for anonymous polls).
+
+    `new` is true when the member row was made just now: such a voter has no ballot yet.
+    """
 
     key: str
     member_id: int | None
+    new: bool = False
 
 
 async def voter_of(ctx: Context, poll: Poll) -> Voter:
@@ -29,7 +33,7 @@ async def voter_of(ctx: Context, poll: Poll) -> Voter:
     assert sender is not None
     if poll.anonymous:
         return Voter(voter_key(poll, None, sender.user_id, ctx.config.pseudonym_key), None)
-    member = ctx.member
+    member, new = ctx.member, ctx.member is None
     if member is None:
         member = await ctx.uow.members.add(
             Member(
@@ -42,7 +46,8 @@ async def voter_of(ctx: Context, poll: Poll) -> Voter:
             )
         )
         ctx.member = member
-    return Voter(voter_key(poll, member.id, sender.user_id, ctx.config.pseudonym_key), member.id)
+    key = voter_key(poll, member.id, sender.user_id, ctx.config.pseudonym_key)
+    return Voter(key, member.id, new)
 
 
 async def may_vote_privately(ctx: Context, poll: Poll) -> bool:

@@ -66,8 +66,8 @@ async def _cast(ctx: Context, poll: Poll, option: str) -> None:
     if ctx.member is not None and ctx.member.status is MemberStatus.ACTIVE:
         # Pressing here shows they are in this group, which a private ballot may need.
         await ctx.uow.chats.add_member(ctx.chat_id, ctx.member.id, ctx.now)
-    ballot = await ctx.uow.ballots.find(poll.id, voter.key)
-    current: list[str] | None = list(ballot.choices) if ballot is not None else None
+    stored = None if voter.new else await ctx.uow.ballots.choices_of(poll.id, voter.key)
+    current: list[str] | None = list(stored) if stored is not None else None
     if current and not poll.changes_allowed and (option in current or not _adds_up(poll)):
         # Without changes a vote stays as given: a multiple-choice ballot may still grow.
         ctx.toast(ctx.t(NO_CHANGES), alert=True)

@@ -26,6 +26,9 @@ class JobRepository:
         """
         self._session = session
         self._skip_locked = skip_locked
+        # (kind, key) scheduled in this transaction: a batch of votes asks for the same refresh
+        # dozens of times, and a repeat would do nothing but cost a statement.
+        self._scheduled: set[tuple[str, str]] = set()
 
     async def schedule(
         self, kind: str, key: str, due_at: datetime, data: dict[str, Any], at: datetime
@@ -35,6 +38,9 @@ class JobRepository:
         Returns:
             True if the job was added, False if it was already scheduled.
         """
+        if (kind, key) in self._scheduled:
+            return False
+        self._scheduled.add((kind, key))
         result = await self._session.execute(
             insert_for(self._session, ScheduledJob)
             .values(
@@ -49,6 +55,10 @@ class JobRepository:
             .on_conflict_do_nothing(index_elements=["kind", "key"])
         )
         return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    def forget_scheduled(self) -> None:
+        """Forget what this transaction scheduled (a savepoint rolled back with those rows)."""
+        self._scheduled.clear()
 
     async def due(self, now: datetime, limit: int = 100) -> Sequence[ScheduledJob]:
         """Return pending jobs due by `now`, oldest first, locked for this transaction."""
