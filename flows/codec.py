@@ -42,7 +42,10 @@ class Payload:
             raise PayloadError(f"argument {index} missing") from exc
         if not raw.lstrip("-").isdigit() or len(raw) > 19:
             raise PayloadError(f"argument {index} is not an integer")
-        return int(raw)
+        value = int(raw)
+        if not -(2**63) <= value < 2**63:  # what a database's BIGINT (a Telegram chat id) holds
+            raise PayloadError(f"argument {index} is out of range")
+        return value
 
     def str_arg(self, index: int) -> str:
         """Return argument `index`.

@@ -9,6 +9,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Follow, Followable, FollowKind
+from storage.repositories.dialect import can_exist
 
 
 class FollowableRepository:
@@ -33,7 +34,9 @@ class FollowableRepository:
         return (await self._session.execute(statement)).scalar_one_or_none()
 
     async def get(self, followable_id: int) -> Followable | None:
-        """Return a topic or area by id."""
+        """Return a topic or area by id (None also for an id no row can have)."""
+        if not can_exist(followable_id):
+            return None
         return await self._session.get(Followable, followable_id)
 
     async def listed(self, *, include_archived: bool = False) -> Sequence[Followable]:

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Survey, SurveyStatus
+from storage.repositories.dialect import can_exist
 
 
 class SurveyRepository:
@@ -28,7 +29,9 @@ class SurveyRepository:
         return survey
 
     async def get(self, survey_id: int) -> Survey | None:
-        """Return the survey with this id, or None."""
+        """Return the survey with this id, or None (also for an id no survey can have)."""
+        if not can_exist(survey_id):
+            return None
         survey = self._read.get(survey_id)
         if survey is None:
             survey = await self._session.get(Survey, survey_id)
@@ -42,6 +45,8 @@ class SurveyRepository:
         For decisions on its status (open, close): two instances deciding at once queue up on
         PostgreSQL, and the second sees what the first did. SQLite admits one writer anyway.
         """
+        if not can_exist(survey_id):
+            return None
         survey = await self._session.get(
             Survey, survey_id, with_for_update=True, populate_existing=True
         )

@@ -144,3 +144,14 @@ async def test_help_lists_only_what_the_person_may_use(harness: Harness) -> None
     owner_help = texts(await harness.command(owner, "help"))
     assert "/forget" in resident_help and "/role" not in resident_help
     assert "/role" in owner_help and "/chats" in owner_help
+
+
+async def test_a_topic_button_naming_no_possible_topic_is_refused_politely(
+    harness: Harness,
+) -> None:
+    ada = person("Ada")
+    await onboard(harness, ada)
+    for forged in (10**15, 0, -5):  # beyond PostgreSQL's INTEGER, and ids no row has
+        effects = await harness.press(ada, encode(payload("topic", "s", forged)))
+        assert "That option is no longer available." in texts(effects)
+        assert "went wrong" not in texts(effects)

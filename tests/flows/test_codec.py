@@ -42,6 +42,9 @@ def test_arguments_of_the_wrong_shape_are_refused() -> None:
         value.str_arg(2)
     with pytest.raises(PayloadError):
         Payload("topic", ("9" * 20,)).int_arg(0)  # beyond a 64-bit id
+    with pytest.raises(PayloadError):
+        Payload("topic", ("9" * 19,)).int_arg(0)  # 19 digits, and still beyond it
+    assert Payload("chat", (str(2**63 - 1),)).int_arg(0) == 2**63 - 1
 
 
 def test_encoding_refuses_what_telegram_would_reject() -> None:

@@ -460,12 +460,14 @@ async def test_stale_and_forged_buttons_change_nothing(harness: Harness) -> None
         payload("sv.sub", survey_id),  # submitting before the summary
         payload("sv.e", survey_id, "visit"),  # editing before the summary
         payload("sv.t", survey_id, "nope", "n", 0),  # an unknown question
+        payload("sv.t", 10**15, "likes", "n", 0),  # an id no survey can have
     ]
     for data in forged:
         effects = await harness.press(ann, encode(data))
         assert "no longer valid" in texts(effects), data
         assert not messages(effects), data
     assert "no longer valid" in texts(await harness.press(ann, "1:sv.t:" + "x" * 50))
+    assert "not valid" in texts(await harness.press(ann, encode(payload("sv.take", 10**15))))
     # Bo has no response: Ann's buttons do nothing for him.
     assert "no longer valid" in texts(await harness.tap(bo, second, "Trees"))
     assert await answers(harness) == before
