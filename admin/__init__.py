@@ -5,8 +5,10 @@ from __future__ import annotations
 from admin import (
     announce,
     chats,
+    poll_edit,
     poll_manage,
     poll_results,
+    poll_suggestions,
     poll_wizard,
     roles,
     survey_authoring,
@@ -32,5 +34,7 @@ def build_router() -> Router:
     poll_routes.register(router)
     poll_wizard.register(router)
     poll_manage.register(router)
+    poll_edit.register(router)
+    poll_suggestions.register(router)
     poll_results.register(router)
     return router

@@ -1,20 +1,31 @@
-"""/polls: a card per poll for its creator and organisers, with Close, Results, Anonymous.
+"""/polls: a card per poll for its creator and organisers, with what can be done to it.
 
-Every press is checked again (`admin/poll_access.py`): a card forwarded to someone else, or a
-button kept after a demotion, does nothing.
+Close, Results, Make anonymous, Download file and, for a draft saved from a file, Publish are
+here; Edit and Delete are in `admin/poll_edit.py`, the suggestions switch in
+`admin/poll_suggestions.py`. Every press is checked again (`admin/poll_access.py`): a card
+forwarded to someone else, or a button kept after a demotion, does nothing.
 """
 
 from __future__ import annotations
 
 from admin.poll_access import managed_poll, may_manage
+from admin.poll_files import (
+    dump_poll,
+    is_draft,
+    poll_definition,
+    stored_definition,
+    wizard_data,
+)
 from admin.poll_results import show_results
-from flows.codec import Payload, payload
+from admin.poll_upload import show_preview
+from flows.codec import Payload, PayloadError, payload
 from flows.context import Context
-from flows.effects import Button, Keyboard
+from flows.effects import Button, Keyboard, SendDocument
 from flows.i18n import N_
 from flows.poll.closing import close_poll
 from flows.poll.facts import KIND_NAMES, day_of, kind_of, pseudonym
 from flows.poll.live import schedule_refresh
+from flows.poll.suggestions import SUGGESTIBLE
 from flows.router import Router
 from storage.models import Ballot, Poll, PollStatus, Role
 
@@ -101,6 +112,35 @@ def register(router: Router) -> None:
             ctx.toast(ctx.t("The poll is anonymous now."))
         ctx.show(await card_text(ctx, poll), card_buttons(ctx, poll))
 
+    @router.button("pm.file")
+    async def download(ctx: Context, value: Payload) -> None:
+        poll = await managed_poll(ctx, value)
+        if poll is not None:
+            ctx.toast(ctx.t("Here is the file."))
+            ctx.effects.append(
+                SendDocument(
+                    chat_id=ctx.chat_id,
+                    filename=f"poll-{poll.id}.yaml",
+                    content=dump_poll(await stored_definition(ctx.uow, poll)),
+                    caption=ctx.t(
+                        "The definition of poll {id}. Send it back to me (edited or not) "
+                        "to post a new poll like it.",
+                        id=poll.id,
+                    ),
+                )
+            )
+
+    @router.button("pm.pub", min_role=Role.ORGANISER)
+    async def publish_draft(ctx: Context, value: Payload) -> None:
+        poll = await managed_poll(ctx, value)
+        if poll is None:
+            return
+        if not is_draft(poll):
+            raise PayloadError("only a draft is published from its card")
+        heading = ctx.t("Draft poll {id}.", id=poll.id)
+        data = wizard_data(poll_definition(poll), poll.followable_id)
+        await show_preview(ctx, data, heading)
+
     @router.button("pm.card")
     async def card(ctx: Context, value: Payload) -> None:
         poll = await managed_poll(ctx, value)
@@ -128,9 +168,20 @@ async def card_text(ctx: Context, poll: Poll) -> str:
 
 def card_buttons(ctx: Context, poll: Poll) -> Keyboard:
     """The buttons of a poll's card (each press is checked again)."""
-    rows = [(Button(ctx.t("Results"), payload("pm.res", poll.id)),)]
+    if is_draft(poll):
+        rows = [(Button(ctx.t("Publish"), payload("pm.pub", poll.id)),)]
+    else:
+        rows = [(Button(ctx.t("Results"), payload("pm.res", poll.id)),)]
     if poll.status is PollStatus.OPEN:
         rows.append((Button(ctx.t("Close"), payload("pm.close", poll.id)),))
-    if not poll.anonymous:
+    if poll.status is not PollStatus.CLOSED and poll.native is None:
+        rows.append((Button(ctx.t("Edit"), payload("pm.edit", poll.id)),))
+        if kind_of(poll) in SUGGESTIBLE:
+            state = ctx.t("on") if poll.suggestions else ctx.t("off")
+            label = ctx.t("Residents suggest options: {value}", value=state)
+            rows.append((Button(label, payload("pm.sug", poll.id)),))
+    if not poll.anonymous and not is_draft(poll):
         rows.append((Button(ctx.t("Make anonymous"), payload("pm.anon", poll.id)),))
+    rows.append((Button(ctx.t("Download file"), payload("pm.file", poll.id)),))
+    rows.append((Button(ctx.t("Delete"), payload("pm.del", poll.id)),))
     return tuple(rows)

@@ -10,22 +10,39 @@ from __future__ import annotations
 
 from typing import Any
 
-from admin.poll_draft import build_poll, cycle, new_settings, settings_keyboard
+from admin.poll_draft import (
+    build_poll,
+    cycle,
+    is_native,
+    new_settings,
+    settings_keyboard,
+    settings_notes,
+)
 from flows.codec import Payload, PayloadError, payload
 from flows.context import Context
 from flows.effects import Broadcast, Button
 from flows.i18n import N_
+from flows.onboarding.keyboards import followable_name
 from flows.poll.closing import close_job
 from flows.poll.facts import KIND_NAMES, rules_of
 from flows.poll.kinds import FIXED_OPTIONS, ONE_TAP, PollKind
 from flows.poll.live import group_translator
 from flows.poll.message import poll_buttons, poll_text
+from flows.poll.native import (
+    OPTION_LIMIT,
+    QUESTION_LIMIT,
+    fits_native,
+    native_poll,
+    native_preview,
+)
+from flows.poll.reminders import remind_job
 from flows.poll.tally import tally
 from flows.router import NOT_ALLOWED, Router
-from storage.models import PollStatus, Role
+from storage.models import PollAudience, PollStatus, Role
 from storage.repositories.polls import post_batch
 
 FLOW = "poll_wizard"
+PREVIEW_HEADING = N_("This is how the poll will look in the groups:")
 MAX_QUESTION = 300
 MAX_OPTION = 100
 MIN_OPTIONS = 2
@@ -106,7 +123,21 @@ def register(router: Router) -> None:
     @router.button("pw.set", min_role=Role.ORGANISER)
     async def change_setting(ctx: Context, value: Payload) -> None:
         data = _data(ctx, "settings")
-        if not cycle(data, value.str_arg(0)):
+        name = value.str_arg(0)
+        if name == "nat" and not is_native(data) and not _fits_native(data):
+            ctx.toast(
+                ctx.t(
+                    "Telegram's own poll takes a question of up to {question} and options of "
+                    "up to {option} characters, where an emoji may count as two. Please keep "
+                    "the buttons, or write the poll again shorter.",
+                    question=QUESTION_LIMIT,
+                    option=OPTION_LIMIT,
+                ),
+                alert=True,
+            )
+            return
+        offered = [item.id for item in await ctx.uow.followables.listed()]
+        if not cycle(data, name, offered):
             raise PayloadError("no such setting for this poll")
         await _settings(ctx, data, fresh=False)
 
@@ -114,21 +145,8 @@ def register(router: Router) -> None:
     async def preview(ctx: Context, value: Payload) -> None:
         data = _data(ctx, "settings")
         await ctx.set_state(FLOW, "preview", data)
-        poll = build_poll(data, None, ctx.now)
-        t = group_translator(ctx.config)
-        ctx.show(ctx.t("This is how the poll will look in the groups:"))
-        ctx.say(
-            poll_text(poll, tally(rules_of(poll), []), t, ctx.config),
-            poll_buttons(poll, t, ctx.config),
-        )
-        ctx.say(
-            ctx.t("Post it?"),
-            (
-                (Button(ctx.t("Choose groups"), payload("pw.groups")),),
-                (Button(ctx.t("Change settings"), payload("pw.back")),),
-                (Button(ctx.t("Cancel"), payload("pw.cancel")),),
-            ),
-        )
+        ctx.show(ctx.t(PREVIEW_HEADING))
+        say_preview(ctx, data)
 
     @router.button("pw.back", min_role=Role.ORGANISER)
     async def back(ctx: Context, value: Payload) -> None:
@@ -164,22 +182,43 @@ def register(router: Router) -> None:
             ctx.toast(ctx.t("Please choose at least one group."), alert=True)
             return
         assert ctx.member is not None
+        if not await _audience_still_there(ctx, data):
+            ctx.toast(
+                ctx.t("That topic or area is no longer offered. Please choose who votes again."),
+                alert=True,
+            )
+            return
         poll = build_poll(data, ctx.member.id, ctx.now)
         poll.status = PollStatus.OPEN
         poll.opened_at = ctx.now
         await ctx.uow.polls.add(poll)
         await ctx.uow.polls.add_posts(poll.id, chats, ctx.now)
         t = group_translator(ctx.config)
-        ctx.effects.append(
-            Broadcast(
-                batch=post_batch(poll.id),
-                recipients=tuple((chat_id, None) for chat_id in chats),
-                text=poll_text(poll, tally(rules_of(poll), []), t, ctx.config),
-                buttons=poll_buttons(poll, t, ctx.config),
+        recipients = tuple((chat_id, None) for chat_id in chats)
+        if poll.native is not None:
+            # Telegram's own poll: the outbox sends it with sendPoll and keeps its poll id.
+            native = native_poll(poll, t, ctx.config)
+            ctx.effects.append(
+                Broadcast(
+                    batch=post_batch(poll.id),
+                    recipients=recipients,
+                    text=poll.question,
+                    poll=native,
+                )
             )
-        )
+        else:
+            ctx.effects.append(
+                Broadcast(
+                    batch=post_batch(poll.id),
+                    recipients=recipients,
+                    text=poll_text(poll, tally(rules_of(poll), []), t, ctx.config),
+                    buttons=poll_buttons(poll, t, ctx.config),
+                )
+            )
         if poll.closes_at is not None:
             ctx.effects.append(close_job(poll))
+        if (reminder := remind_job(poll)) is not None:
+            ctx.effects.append(reminder)
         await ctx.uow.audit.record(
             ctx.member.id, "poll.publish", f"poll:{poll.id}", ctx.now, {"chats": chats}
         )
@@ -266,12 +305,32 @@ async def _add_options(ctx: Context, data: dict[str, Any], text: str) -> None:
 
 async def _settings(ctx: Context, data: dict[str, Any], *, fresh: bool) -> None:
     await ctx.set_state(FLOW, "settings", data)
-    text = ctx.t("Settings. Tap a setting to change it, then Preview.")
-    keyboard = settings_keyboard(ctx.t, data)
+    text = "\n\n".join(
+        [ctx.t("Settings. Tap a setting to change it, then Preview."), *settings_notes(ctx.t, data)]
+    )
+    topic = None
+    if data.get("followable") is not None:
+        item = await ctx.uow.followables.get(int(data["followable"]))
+        topic = followable_name(item, ctx.language_for(ctx.member)) if item else None
+    keyboard = settings_keyboard(ctx.t, data, topic)
     if fresh:
         ctx.say(text, keyboard)
     else:
         ctx.show(text, keyboard)
+
+
+async def _audience_still_there(ctx: Context, data: dict[str, Any]) -> bool:
+    """Whether the topic or area whose followers are to vote is still on offer."""
+    if data["audience"] != PollAudience.FOLLOWERS.value:
+        return True
+    followable = data.get("followable")
+    item = await ctx.uow.followables.get(int(followable)) if followable is not None else None
+    return item is not None and not item.archived
+
+
+def _fits_native(data: dict[str, Any]) -> bool:
+    """Whether the question and options fit Telegram's own poll (it counts UTF-16 units)."""
+    return fits_native(data["question"], data["options"])
 
 
 async def _show_groups(ctx: Context, data: dict[str, Any]) -> None:
@@ -291,3 +350,28 @@ async def _show_groups(ctx: Context, data: dict[str, Any]) -> None:
     rows.append((Button(ctx.t("Publish"), payload("pw.publish")),))
     rows.append((Button(ctx.t("Cancel"), payload("pw.cancel")),))
     ctx.show(ctx.t("Which groups should it be posted in?"), tuple(rows))
+
+
+def say_preview(ctx: Context, data: dict[str, Any]) -> None:
+    """Show the poll in `data` as the groups will see it, then ask whether to post it.
+
+    The wizard's preview step and an uploaded poll file both end here, so what follows
+    (choosing groups, publishing) is the same.
+    """
+    poll = build_poll(data, None, ctx.now)
+    t = group_translator(ctx.config)
+    if poll.native is not None:
+        ctx.say(native_preview(native_poll(poll, t, ctx.config)))
+    else:
+        ctx.say(
+            poll_text(poll, tally(rules_of(poll), []), t, ctx.config),
+            poll_buttons(poll, t, ctx.config),
+        )
+    ctx.say(
+        ctx.t("Post it?"),
+        (
+            (Button(ctx.t("Choose groups"), payload("pw.groups")),),
+            (Button(ctx.t("Change settings"), payload("pw.back")),),
+            (Button(ctx.t("Cancel"), payload("pw.cancel")),),
+        ),
+    )

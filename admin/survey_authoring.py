@@ -8,6 +8,8 @@ preview cannot save a newer file. `sa.file` and `/surveyfile` send a survey's de
 
 from __future__ import annotations
 
+from admin.poll_files import is_poll_file
+from admin.poll_upload import offer_poll
 from admin.survey_drafts import SurveyLocked, check_replaceable, find_survey, save_draft
 from admin.survey_files import EXTENSIONS, MAX_BYTES, DefinitionError, dump_definition
 from admin.survey_files import parse_definition as parse_file
@@ -128,6 +130,9 @@ async def _upload(ctx: Context, event: DocumentReceived) -> None:
         return
     if event.content is None:
         ctx.say(ctx.t("I couldn't download that file. Please send it again."))
+        return
+    if is_poll_file(event.content, name):  # a top-level `poll:` key: a poll, not a survey
+        await offer_poll(ctx, name, event.content)
         return
     try:
         definition = parse_file(event.content, name)

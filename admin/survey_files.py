@@ -59,19 +59,7 @@ def parse_definition(content: bytes, filename: str | None) -> SurveyDefinition:
         DefinitionError: the file is too large, not UTF-8, not YAML/JSON, not a mapping, or
             not a valid definition.
     """
-    if len(content) > MAX_BYTES:
-        raise DefinitionError(
-            [Problem("the file", f"is {len(content) // 1024} KB; the limit is 256 KB")]
-        )
-    try:
-        text = content.decode("utf-8-sig")  # a byte-order mark from Windows editors is harmless
-    except UnicodeDecodeError as exc:
-        line = content[: exc.start].count(b"\n") + 1
-        raise DefinitionError(
-            [Problem(f"line {line}", "the file is not UTF-8 text; save it as UTF-8")]
-        ) from None
-    as_json = (filename or "").lower().endswith(".json")
-    data = _read_json(text) if as_json else _read_yaml(text)
+    data, text = read_document(content, filename)
     if not isinstance(data, dict):
         raise DefinitionError(
             [
@@ -84,8 +72,37 @@ def parse_definition(content: bytes, filename: str | None) -> SurveyDefinition:
     try:
         return SurveyDefinition.model_validate(data)
     except ValidationError as exc:
-        lines = _line_numbers(text)
+        lines = line_numbers(text)
         raise DefinitionError(_problems(exc.errors(), data, lines)) from None
+
+
+def read_document(content: bytes, filename: str | None) -> tuple[Any, str]:
+    """Read the bytes of a YAML or JSON file (a survey's or a poll's definition).
+
+    Args:
+        content: The file as uploaded.
+        filename: Its name; a name ending in `.json` is read as JSON (with exact error
+            positions), anything else as YAML (which JSON also is).
+
+    Returns:
+        The data read and the file's text (for `line_numbers`).
+
+    Raises:
+        DefinitionError: the file is too large, not UTF-8, or not YAML/JSON.
+    """
+    if len(content) > MAX_BYTES:
+        raise DefinitionError(
+            [Problem("the file", f"is {len(content) // 1024} KB; the limit is 256 KB")]
+        )
+    try:
+        text = content.decode("utf-8-sig")  # a byte-order mark from Windows editors is harmless
+    except UnicodeDecodeError as exc:
+        line = content[: exc.start].count(b"\n") + 1
+        raise DefinitionError(
+            [Problem(f"line {line}", "the file is not UTF-8 text; save it as UTF-8")]
+        ) from None
+    as_json = (filename or "").lower().endswith(".json")
+    return (_read_json(text) if as_json else _read_yaml(text)), text
 
 
 def dump_definition(definition: SurveyDefinition) -> bytes:
@@ -95,6 +112,11 @@ def dump_definition(definition: SurveyDefinition) -> bytes:
     """
     data = definition.model_dump(mode="json", exclude_defaults=True)
     data = {"id": data.pop("id"), **data}  # the id first: it names the survey
+    return dump_yaml(data)
+
+
+def dump_yaml(data: dict[str, Any]) -> bytes:
+    """Write definition data as readable YAML: unicode kept, long texts as blocks, keys in order."""
     dumped = yaml.dump(
         data, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=100, indent=2
     )
@@ -160,7 +182,7 @@ def _read_json(text: str) -> Any:
         raise DefinitionError([Problem(where, f"not valid JSON: {exc.msg}")]) from None
 
 
-def _line_numbers(text: str) -> dict[tuple[str | int, ...], int]:
+def line_numbers(text: str) -> dict[tuple[str | int, ...], int]:
     """The line each value starts on, by its path (JSON is read as YAML for this only)."""
     try:
         root = yaml.compose(text, Loader=_Loader)  # _Loader is a SafeLoader
@@ -195,11 +217,11 @@ def _problems(
     problems: list[Problem] = []
     for error in errors:
         loc = tuple(error["loc"])
-        what = _explain(error)
+        what = explain(error)
         if not loc:
             loc, what = _survey_level(what, data)
         where = _where(loc, data)
-        line = _line_of(loc, lines)
+        line = line_of(loc, lines)
         if line is not None:
             where += f", line {line}"
         problem = Problem(where, what)
@@ -220,7 +242,8 @@ def _survey_level(what: str, data: dict[str, Any]) -> tuple[tuple[str | int, ...
     return ("questions",), what
 
 
-def _explain(error: ErrorDetails) -> str:
+def explain(error: ErrorDetails) -> str:
+    """What a pydantic error means, in words an organiser can act on."""
     kind, message = error["type"], error["msg"]
     if kind == "missing":
         return "this field is required"
@@ -266,7 +289,8 @@ def _where(loc: tuple[str | int, ...], data: dict[str, Any]) -> str:
     return ", ".join(parts) if parts else "the survey"
 
 
-def _line_of(loc: tuple[str | int, ...], lines: dict[tuple[str | int, ...], int]) -> int | None:
+def line_of(loc: tuple[str | int, ...], lines: dict[tuple[str | int, ...], int]) -> int | None:
+    """The line of the value at `loc`, or of the nearest part above it that has one."""
     # A missing field has no line of its own: point at the part that lacks it.
     for end in range(len(loc), 0, -1):
         if loc[:end] in lines:

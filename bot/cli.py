@@ -9,6 +9,14 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
+from admin.poll_files import (
+    PollDefinition,
+    draft_poll,
+    dump_poll,
+    followed,
+    parse_poll,
+    stored_definition,
+)
 from admin.roles import ASSIGNABLE, RoleError, set_role
 from admin.survey_drafts import SurveyLocked, find_survey, save_draft
 from admin.survey_files import DefinitionError, dump_definition, parse_definition
@@ -66,6 +74,16 @@ def _parser() -> argparse.ArgumentParser:
     survey_export.add_argument("survey", metavar="ID_OR_SLUG", help="the survey's number or id")
     survey_export.add_argument("file", nargs="?", help="where to write it (default: stdout)")
 
+    poll = commands.add_parser("poll", help="poll definitions (YAML or JSON files)")
+    poll_commands = poll.add_subparsers(dest="poll_command", required=True)
+    poll_import = poll_commands.add_parser(
+        "import", help="check a poll file and save it as a draft (publish it from /polls)"
+    )
+    poll_import.add_argument("file", help="a .yaml, .yml or .json file with a top-level poll:")
+    poll_export = poll_commands.add_parser("export", help="write a poll's definition as YAML")
+    poll_export.add_argument("poll", metavar="ID", type=int, help="the poll's number")
+    poll_export.add_argument("file", nargs="?", help="where to write it (default: stdout)")
+
     role = commands.add_parser("role", help="give someone a role")
     role_commands = role.add_subparsers(dest="role_command", required=True)
     role_set = role_commands.add_parser("set", help="set a member's role")
@@ -93,7 +111,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         for problem in exc.problems:
             print(f"{args.file}: {problem}", file=sys.stderr)
         _fail(f"{args.file} was not imported", EXIT_FAILURE)
-    except (StartupError, TopicError, RoleError, SurveyLocked, SurveyFileError) as exc:
+    except (StartupError, TopicError, RoleError, SurveyLocked, DefinitionFileError) as exc:
         _fail(str(exc), EXIT_FAILURE)
     except KeyboardInterrupt:
         pass  # Ctrl-C before the bot's own signal handling is in place
@@ -120,6 +138,9 @@ async def _database_command(settings: Settings, args: argparse.Namespace) -> Non
         if args.command == "survey" and args.survey_command == "import"
         else None
     )
+    poll_definition = (
+        _read_poll(args.file) if args.command == "poll" and args.poll_command == "import" else None
+    )
     database = Database(settings.database_url)
     try:
         async with database.unit_of_work() as uow:
@@ -130,6 +151,12 @@ async def _database_command(settings: Settings, args: argparse.Namespace) -> Non
                 print(f"{verb} {saved.survey.slug} as survey {saved.survey.id}")
             elif args.command == "survey":
                 await _export(uow, args.survey, args.file)
+            elif poll_definition is not None:
+                followable = await followed(uow, poll_definition)
+                draft = await uow.polls.add(draft_poll(poll_definition, followable, now))
+                print(f"saved poll {draft.id} as a draft: /polls in Telegram publishes it")
+            elif args.command == "poll":
+                await _export_poll(uow, args.poll, args.file)
             elif args.command == "role":
                 change = await set_role(uow, args.telegram_id, Role(args.role), None, now)
                 print(f"{args.telegram_id}: {change.previous} -> {args.role}")
@@ -151,37 +178,62 @@ async def _database_command(settings: Settings, args: argparse.Namespace) -> Non
         await database.dispose()
 
 
-class SurveyFileError(Exception):
-    """A survey file that cannot be read or written, or a survey that does not exist."""
+class DefinitionFileError(Exception):
+    """A survey or poll file that cannot be read or written, or no such survey or poll."""
 
 
-def _read_definition(path: str) -> SurveyDefinition:
-    """Read and validate a definition file (before the database is opened).
-
-    Raises:
-        SurveyFileError: the file cannot be read.
-        DefinitionError: it is not a valid definition.
-    """
+def _read_file(path: str) -> bytes:
     try:
-        content = Path(path).read_bytes()
+        return Path(path).read_bytes()
     except OSError as exc:
-        raise SurveyFileError(f"cannot read {path}: {exc.strerror}") from exc
-    return parse_definition(content, path)
+        raise DefinitionFileError(f"cannot read {path}: {exc.strerror}") from exc
 
 
-async def _export(uow: UnitOfWork, reference: str, path: str | None) -> None:
-    survey = await find_survey(uow, reference)
-    if survey is None:
-        raise SurveyFileError(f"there is no survey {reference!r}")
-    content = dump_definition(definition_of(survey))
+async def _write_out(content: bytes, path: str | None, what: str) -> None:
+    """Write an exported file to `path`, or to standard output without one."""
     if path is None:
         sys.stdout.write(content.decode())
         return
     try:
         await asyncio.to_thread(Path(path).write_bytes, content)
     except OSError as exc:
-        raise SurveyFileError(f"cannot write {path}: {exc.strerror}") from exc
-    print(f"wrote survey {survey.id} ({survey.slug}) to {path}", file=sys.stderr)
+        raise DefinitionFileError(f"cannot write {path}: {exc.strerror}") from exc
+    print(f"wrote {what} to {path}", file=sys.stderr)
+
+
+def _read_definition(path: str) -> SurveyDefinition:
+    """Read and validate a survey file (before the database is opened).
+
+    Raises:
+        DefinitionFileError: the file cannot be read.
+        DefinitionError: it is not a valid definition.
+    """
+    return parse_definition(_read_file(path), path)
+
+
+async def _export(uow: UnitOfWork, reference: str, path: str | None) -> None:
+    survey = await find_survey(uow, reference)
+    if survey is None:
+        raise DefinitionFileError(f"there is no survey {reference!r}")
+    content = dump_definition(definition_of(survey))
+    await _write_out(content, path, f"survey {survey.id} ({survey.slug})")
+
+
+def _read_poll(path: str) -> PollDefinition:
+    """Read and validate a poll file (before the database is opened).
+
+    Raises:
+        DefinitionFileError: the file cannot be read.
+        DefinitionError: it is not a valid poll definition.
+    """
+    return parse_poll(_read_file(path), path)
+
+
+async def _export_poll(uow: UnitOfWork, poll_id: int, path: str | None) -> None:
+    poll = await uow.polls.get(poll_id)
+    if poll is None:
+        raise DefinitionFileError(f"there is no poll {poll_id}")
+    await _write_out(dump_poll(await stored_definition(uow, poll)), path, f"poll {poll.id}")
 
 
 def _names(pairs: Sequence[str]) -> dict[str, str]:

@@ -31,6 +31,7 @@ from flows.events import (
     Person,
     PhotoReceived,
     PollAnswered,
+    PollCounted,
     TextReceived,
     UnsupportedMessage,
 )
@@ -64,6 +65,8 @@ def translate(update: Any, bot_username: str, now: Now = _utc_now) -> InboundEve
         return _button(update_id, query, now())
     if (answer := update.poll_answer) is not None:
         return _poll_answer(update_id, answer, now())
+    if (poll := update.poll) is not None:
+        return _poll_counts(update_id, poll, now())
     if (change := update.my_chat_member) is not None:
         return _bot_membership(update_id, change)
     if (change := update.chat_member) is not None:
@@ -224,6 +227,20 @@ def _poll_answer(update_id: int, answer: Any, now: datetime) -> InboundEvent | N
         sender=voter,
         poll_id=str(answer.poll_id),
         option_ids=tuple(int(option) for option in answer.option_ids),
+    )
+
+
+def _poll_counts(update_id: int, poll: Any, now: datetime) -> InboundEvent:
+    return PollCounted(
+        update_id=update_id,
+        at=now,
+        # Telegram names no chat for a poll's new state; id 0 is no chat the bot writes to.
+        chat=Chat(chat_id=0, kind=ChatKind.CHANNEL),
+        sender=None,
+        poll_id=str(poll.id),
+        voter_counts=tuple(int(option.voter_count) for option in poll.options),
+        total_voters=int(poll.total_voter_count),
+        is_closed=bool(poll.is_closed),
     )
 
 

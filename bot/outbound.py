@@ -13,8 +13,9 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
+from bot.outbox_worker import Sent
 from bot.ratelimit import RateLimiter, ThrottledApi
-from bot.rendering import MAX_CAPTION, inline_keyboard, split_text
+from bot.rendering import MAX_CAPTION, inline_keyboard, poll_params, split_text
 from bot.retry import RetryPolicy, Sleep, call_with_retry
 from bot.telegram_api import ApiError, BadRequest, BotApi, Files, Forbidden
 from flows.effects import (
@@ -23,10 +24,12 @@ from flows.effects import (
     Effect,
     Keyboard,
     LeaveChat,
+    NativePoll,
     RefreshCommands,
     SendDocument,
     SendMessage,
     SendPhoto,
+    StopPoll,
     Toast,
     keyboard_from_data,
 )
@@ -39,6 +42,8 @@ UserCallback = Callable[[int], Awaitable[None]]
 NOT_MODIFIED = "message is not modified"
 EDIT_TARGET_GONE = ("message to edit not found", "message can't be edited", "message_id_invalid")
 DELETE_TARGET_GONE = ("message to delete not found",)
+POLL_ALREADY_CLOSED = "poll has already been closed"
+STOP_TARGET_GONE = ("message with poll to stop not found", "message to stop not found")
 
 
 class TelegramOutbound:
@@ -89,19 +94,29 @@ class TelegramOutbound:
             except Exception:
                 log.exception("%s not delivered", type(effect).__name__)
 
-    async def send_stored(self, chat_id: int, payload: Mapping[str, Any]) -> int:
-        """Send one outbox message (`{"text", "buttons"}`, as the engine stores it).
+    async def send_stored(self, chat_id: int, payload: Mapping[str, Any]) -> int | Sent:
+        """Send one outbox message (`{"text", "buttons"[, "poll"]}`, as the engine stores it).
 
         Unlike `deliver`, failures are raised: the outbox records each outcome in its row.
 
         Returns:
-            The message id of its last part (the one carrying the buttons).
+            The message id of its last part (the one carrying the buttons); for a native poll,
+            its message id with Telegram's poll id as the receipt (`{"poll_id": ...}`).
 
         Raises:
             ApiError: the message was not sent (a subclass says why).
         """
         buttons = keyboard_from_data(payload.get("buttons", []))
+        if (poll := payload.get("poll")) is not None:
+            return await self._send_poll(chat_id, NativePoll.from_data(poll), buttons)
         return await self._send_parts(chat_id, split_text(payload["text"]), buttons)
+
+    async def _send_poll(self, chat_id: int, poll: NativePoll, buttons: Keyboard) -> Sent:
+        params = {"chat_id": chat_id, **poll_params(poll)}
+        if markup := inline_keyboard(buttons):
+            params["reply_markup"] = markup
+        message = await self._call("sendPoll", params)
+        return Sent(int(message["message_id"]), {"poll_id": str(message["poll"]["id"])})
 
     async def _deliver(self, effect: Effect) -> None:
         match effect:
@@ -139,6 +154,8 @@ class TelegramOutbound:
                 )
             case DeleteMessage():
                 await self._delete(effect)
+            case StopPoll():
+                await self._stop_poll(effect)
             case LeaveChat():
                 await self._call("leaveChat", {"chat_id": effect.chat_id})
             case RefreshCommands():
@@ -243,6 +260,15 @@ class TelegramOutbound:
             await self._call("deleteMessage", params)
         except BadRequest as exc:
             if not exc.says(*DELETE_TARGET_GONE):
+                raise
+
+    async def _stop_poll(self, effect: StopPoll) -> None:
+        params = {"chat_id": effect.chat_id, "message_id": effect.message_id}
+        try:
+            await self._call("stopPoll", params)
+        except BadRequest as exc:
+            # Stopped before (a copy closed again after a retry) or deleted: nothing to stop.
+            if not exc.says(POLL_ALREADY_CLOSED, *STOP_TARGET_GONE):
                 raise
 
     async def _call(self, method: str, params: dict[str, Any], files: Files | None = None) -> Any:

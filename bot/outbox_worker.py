@@ -21,6 +21,7 @@ import secrets
 import socket
 from collections.abc import Awaitable, Callable, Mapping
 from contextlib import suppress
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Protocol
 
@@ -58,11 +59,25 @@ ROUND_ATTEMPTS = 3
 UserCallback = Callable[[int], Awaitable[None]]
 
 
+@dataclass(frozen=True, slots=True)
+class Sent:
+    """A stored message that went out, with what Telegram said worth keeping beside its id.
+
+    Attributes:
+        message_id: Telegram's id for the message.
+        receipt: Kept in the row's payload under "receipt" (a native poll's `poll_id`, which
+            its answers name instead of the chat and message).
+    """
+
+    message_id: int
+    receipt: dict[str, Any] | None = None
+
+
 class StoredSender(Protocol):
     """Sends one stored outbox message (implemented by `TelegramOutbound`)."""
 
-    async def send_stored(self, chat_id: int, payload: Mapping[str, Any]) -> int:
-        """Send it; return the message id, or raise `ApiError`."""
+    async def send_stored(self, chat_id: int, payload: Mapping[str, Any]) -> int | Sent:
+        """Send it; return the message id (or a `Sent` with a receipt), or raise `ApiError`."""
 
 
 def sender_id() -> str:
@@ -200,7 +215,7 @@ class OutboxWorker:
     async def _attempt(self, row: Claimed) -> Outcome:
         try:
             async with asyncio.timeout(self._send_deadline):
-                message_id = await self._sender.send_stored(row.chat_id, row.payload)
+                sent = await self._sender.send_stored(row.chat_id, row.payload)
         except Forbidden as exc:
             log.info("outbox: chat %s answered 403 (%s)", row.chat_id, exc.description)
             return Outcome(row.id, OutboxStatus.UNREACHABLE, error=exc.description)
@@ -219,7 +234,10 @@ class OutboxWorker:
         except Exception as exc:
             log.exception("outbox: row %s could not be sent", row.id)
             return self._retry(row, repr(exc), self._backoff(row))
-        return Outcome(row.id, OutboxStatus.SENT, message_id=message_id)
+        if isinstance(sent, int):
+            return Outcome(row.id, OutboxStatus.SENT, message_id=sent)
+        payload = None if sent.receipt is None else {**row.payload, "receipt": sent.receipt}
+        return Outcome(row.id, OutboxStatus.SENT, message_id=sent.message_id, payload=payload)
 
     @staticmethod
     def _backoff(row: Claimed) -> timedelta:

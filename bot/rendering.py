@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flows.codec import encode
-from flows.effects import Button, Keyboard
+from flows.effects import Button, Keyboard, NativePoll
 
 MAX_TEXT = 4096
 MAX_CAPTION = 1024
@@ -22,6 +22,27 @@ def inline_keyboard(buttons: Keyboard) -> dict[str, Any] | None:
     """
     rows = [[_button(button) for button in row] for row in buttons if row]
     return {"inline_keyboard": rows} if rows else None
+
+
+def poll_params(poll: NativePoll) -> dict[str, Any]:
+    """Return the sendPoll parameters (without chat_id) for a native poll.
+
+    Telegram's defaults are spelled out where ours differ or matter: a poll is anonymous unless
+    told otherwise, and only an identified poll sends the answers (`poll_answer`) the bot counts.
+    """
+    params: dict[str, Any] = {
+        "question": poll.question,
+        "options": [{"text": option} for option in poll.options],
+        "is_anonymous": poll.anonymous,
+        "type": "regular",
+        "allows_multiple_answers": poll.multiple,
+        "allows_revoting": poll.changes_allowed,
+    }
+    if poll.results_after_close:
+        params["hide_results_until_closes"] = True
+    if poll.description:
+        params["description"] = poll.description
+    return params
 
 
 def _button(button: Button) -> dict[str, str]:

@@ -141,6 +141,54 @@ class Schedule:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class NativePoll:
+    """Telegram's own poll, sent in place of a text message (rendered as sendPoll).
+
+    Attributes:
+        question: The question (1-300 characters as Telegram counts them).
+        options: The answer options in order (1-100 characters each); answers name their index.
+        anonymous: Telegram hides who voted: the bot then learns counts only, never answers.
+        multiple: Several options may be chosen.
+        changes_allowed: A voter may change or take back their answer.
+        results_after_close: Nobody sees the counts until the poll is stopped.
+        description: Shown under the question (deadline, who counts the votes).
+    """
+
+    question: str
+    options: tuple[str, ...]
+    anonymous: bool
+    multiple: bool = False
+    changes_allowed: bool = True
+    results_after_close: bool = False
+    description: str = ""
+
+    def to_data(self) -> dict[str, Any]:
+        """JSON-ready data, for a poll stored in the outbox before it is sent."""
+        return {
+            "question": self.question,
+            "options": list(self.options),
+            "anonymous": self.anonymous,
+            "multiple": self.multiple,
+            "changes_allowed": self.changes_allowed,
+            "results_after_close": self.results_after_close,
+            "description": self.description,
+        }
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any]) -> NativePoll:
+        """Rebuild a poll stored with `to_data`."""
+        return cls(**{**data, "options": tuple(data["options"])})
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StopPoll:
+    """Close a native poll the bot sent (stopPoll); a poll already closed is left as it is."""
+
+    chat_id: int
+    message_id: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Broadcast:
     """Send the same message to many chats through the persistent outbox.
 
@@ -155,6 +203,8 @@ class Broadcast:
         buttons: Inline buttons under it.
         urgent: Urgent messages ignore quiet hours.
         not_before: Send no earlier than this (quiet hours may push it later).
+        poll: Send this native poll instead of `text` and `buttons`; what Telegram answers
+            (its poll id) is kept with the outbox row.
     """
 
     batch: str
@@ -163,6 +213,7 @@ class Broadcast:
     buttons: Keyboard = ()
     urgent: bool = False
     not_before: datetime | None = None
+    poll: NativePoll | None = None
 
 
 Effect = (
@@ -172,6 +223,7 @@ Effect = (
     | SendDocument
     | SendPhoto
     | DeleteMessage
+    | StopPoll
     | LeaveChat
     | RefreshCommands
     | Schedule

@@ -11,6 +11,7 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from flows.batcher import MicroBatcher
 from flows.config import CommunityConfig
@@ -189,7 +190,12 @@ class Engine:
         recipients = [Recipient(chat_id, member_id) for chat_id, member_id in broadcast.recipients]
         private = [r for r in recipients if r.chat_id > 0]  # people; groups have negative ids
         groups = [r for r in recipients if r.chat_id < 0]
-        payload = {"text": broadcast.text, "buttons": keyboard_to_data(broadcast.buttons)}
+        payload: dict[str, Any] = {
+            "text": broadcast.text,
+            "buttons": keyboard_to_data(broadcast.buttons),
+        }
+        if broadcast.poll is not None:
+            payload["poll"] = broadcast.poll.to_data()
         # Quiet hours hold back what would wake a person; groups are read when people choose.
         await uow.outbox.enqueue(broadcast.batch, private, payload, quiet_until or not_before, now)
         await uow.outbox.enqueue(broadcast.batch, groups, payload, not_before, now)

@@ -148,6 +148,21 @@ class PollAnswered(InboundEvent):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class PollCounted(InboundEvent):
+    """Telegram's current counts of a native poll the bot sent (a `poll` update).
+
+    An anonymous native poll tells the bot nothing else: no answers, no voters. Such an update
+    names neither a chat nor a person, so `chat` is a placeholder (id 0, a channel, where the
+    bot never answers) and `sender` is None.
+    """
+
+    poll_id: str
+    voter_counts: tuple[int, ...]
+    total_voters: int
+    is_closed: bool
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class MemberJoined(InboundEvent):
     """`member` joined the group `chat` (`sender` is who added them, if anyone)."""
 

@@ -25,6 +25,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy import text as sql_text
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
@@ -452,6 +453,14 @@ class PollAudience(StrEnum):
 
     GROUPS = "groups"  # members of the groups the poll was posted in
     EVERYONE = "everyone"
+    FOLLOWERS = "followers"  # people who follow the poll's topic or area (`followable_id`)
+
+
+class NativeMode(StrEnum):
+    """How a poll posted as Telegram's own poll reports its votes."""
+
+    ANSWERS = "answers"  # identified (is_anonymous=false): each answer, with its voter
+    COUNTS = "counts"  # anonymous: counts per option only
 
 
 class Poll(Base):
@@ -476,6 +485,14 @@ class Poll(Base):
     max_choices: Mapped[int | None] = mapped_column(Integer)  # multiple choice
     points: Mapped[int | None] = mapped_column(Integer)  # dot vote
     audience: Mapped[PollAudience] = mapped_column(default=PollAudience.GROUPS)
+    followable_id: Mapped[int | None] = mapped_column(
+        ForeignKey("followables.id", ondelete="SET NULL")
+    )
+    # Posted as Telegram's own poll (sendPoll) instead of a message with our buttons; how it
+    # was sent decides where its votes come from, whatever `anonymous` becomes later.
+    native: Mapped[NativeMode | None]
+    # Residents may suggest options, queued for a moderator's approval (poll_suggestions).
+    suggestions: Mapped[bool] = mapped_column(Boolean, default=False)
     status: Mapped[PollStatus] = mapped_column(default=PollStatus.DRAFT)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
@@ -498,6 +515,11 @@ class PollPost(Base):
     chat_id: Mapped[int] = mapped_column(BigInteger)
     message_id: Mapped[int | None] = mapped_column(BigInteger)
     posted_at: Mapped[datetime]
+    # A native copy: Telegram's id of the poll it sent (answers name only this), and for an
+    # anonymous one the counts Telegram reports (votes per option, in order; people).
+    native_poll_id: Mapped[str | None] = mapped_column(String(64), unique=True)
+    native_counts: Mapped[list[int] | None] = mapped_column(JSON)
+    native_voters: Mapped[int | None] = mapped_column(Integer)
 
 
 class Ballot(Base):
@@ -521,3 +543,45 @@ class Ballot(Base):
     choices: Mapped[Any] = mapped_column(JSON)  # the normal form of flows.poll.ballots
     cast_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+
+
+# --- Poll suggestions ------------------------------------------------------------------------
+
+
+class SuggestionStatus(StrEnum):
+    """Where an option a resident suggested stands."""
+
+    PENDING = "pending"  # waiting for a moderator
+    APPROVED = "approved"  # added to the poll
+    REJECTED = "rejected"
+
+
+class PollSuggestion(Base):
+    """An option a resident suggested for a poll, queued for a moderator's decision.
+
+    The partial unique index holds each person to one pending suggestion per poll, also when
+    two instances take two suggestions at once; decided ones no longer count.
+    """
+
+    __tablename__ = "poll_suggestions"
+    __table_args__ = (
+        Index(
+            "uq_poll_suggestions_pending",
+            "poll_id",
+            "member_id",
+            unique=True,
+            sqlite_where=sql_text("status = 'pending'"),
+            postgresql_where=sql_text("status = 'pending'"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    poll_id: Mapped[int] = mapped_column(ForeignKey("polls.id", ondelete="CASCADE"))
+    member_id: Mapped[int | None] = mapped_column(
+        ForeignKey("members.id", ondelete="SET NULL"), index=True
+    )
+    text: Mapped[str] = mapped_column(String(100))
+    status: Mapped[SuggestionStatus] = mapped_column(default=SuggestionStatus.PENDING)
+    created_at: Mapped[datetime]
+    decided_at: Mapped[datetime | None]
+    decided_by: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))

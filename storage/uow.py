@@ -16,6 +16,7 @@ from storage.repositories.followables import FollowableRepository
 from storage.repositories.jobs import JobRepository
 from storage.repositories.members import MemberRepository
 from storage.repositories.outbox import OutboxRepository
+from storage.repositories.poll_suggestions import PollSuggestionRepository
 from storage.repositories.polls import PollRepository
 from storage.repositories.states import StateRepository
 from storage.repositories.survey_contacts import SurveyContactRepository
@@ -46,6 +47,7 @@ class UnitOfWork:
     responses: SurveyResponseRepository
     polls: PollRepository
     ballots: BallotRepository
+    suggestions: PollSuggestionRepository
 
     def __init__(
         self,
@@ -89,6 +91,7 @@ class UnitOfWork:
         self.responses = SurveyResponseRepository(session)
         self.polls = PollRepository(session)
         self.ballots = BallotRepository(session)
+        self.suggestions = PollSuggestionRepository(session)
         return self
 
     async def __aexit__(

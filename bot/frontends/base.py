@@ -20,6 +20,7 @@ ALLOWED_UPDATES = (
     "message",
     "edited_message",
     "callback_query",
+    "poll",
     "poll_answer",
     "my_chat_member",
     "chat_member",

@@ -131,10 +131,14 @@ def register(router: Router) -> None:
             ctx.show(ctx.t("Saved.") + "\n" + summary)
 
 
-async def _begin(ctx: Context, link: str | None) -> None:
+async def add_bare_member(ctx: Context) -> Member:
+    """Make the sender a member with only what a person has before consent.
+
+    That is the Telegram id and the language: what the onboarding conversation needs, and
+    what lets a ballot of someone who never started the bot refer to a member row.
+    """
     sender = ctx.event.sender
     assert sender is not None
-    # Before consent we keep only what the conversation needs: the id and the language.
     ctx.member = await ctx.uow.members.add(
         Member(
             telegram_id=sender.user_id,
@@ -145,6 +149,11 @@ async def _begin(ctx: Context, link: str | None) -> None:
             updated_at=ctx.now,
         )
     )
+    return ctx.member
+
+
+async def _begin(ctx: Context, link: str | None) -> None:
+    await add_bare_member(ctx)
     await ctx.set_state(FLOW, "language", {PENDING_LINK: link} if link else {})
     _show_language(ctx)
 

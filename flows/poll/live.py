@@ -9,6 +9,7 @@ what a group shows is exact a few seconds after the last vote.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 from flows.config import CommunityConfig
@@ -17,9 +18,10 @@ from flows.i18n import Translator, translator
 from flows.jobs import JobContext
 from flows.poll.facts import rules_of
 from flows.poll.message import poll_buttons, poll_text
+from flows.poll.native import counted_copies, stop_copies
 from flows.poll.tally import Tally, tally
 from flows.router import Router
-from storage.models import Poll
+from storage.models import NativeMode, Poll, PollPost, PollStatus
 from storage.uow import UnitOfWork
 
 REFRESH = "poll.refresh"
@@ -34,7 +36,12 @@ def group_translator(config: CommunityConfig) -> Translator:
 
 
 async def current_tally(uow: UnitOfWork, poll: Poll) -> Tally:
-    """Count the poll's ballots as they are in the database now."""
+    """Count the poll's ballots as they are in the database now.
+
+    A native poll sent anonymous has no ballots: its result is Telegram's counts of its copies.
+    """
+    if poll.native is NativeMode.COUNTS:
+        return counted_copies(poll, await uow.polls.posts(poll.id))
     return tally(rules_of(poll), await uow.ballots.choices(poll.id))
 
 
@@ -58,7 +65,12 @@ async def refresh_copies(
     now: datetime,
     counted: Tally | None = None,
 ) -> list[Effect]:
-    """Edit every copy of the poll to show the current count; retry later for unsent copies."""
+    """Edit every copy of the poll to show the current count; retry later for unsent copies.
+
+    Telegram draws a native poll's counts itself: its copies are only stopped once closed.
+    """
+    if poll.native:
+        return _stop_native(await uow.polls.posts(poll.id), poll, now)
     if counted is None:
         counted = await current_tally(uow, poll)
     t = group_translator(config)
@@ -78,6 +90,15 @@ async def refresh_copies(
         schedule_refresh(
             effects, poll.id, now
         )  # the slot under way: this job ran in an earlier one
+    return effects
+
+
+def _stop_native(posts: Sequence[PollPost], poll: Poll, now: datetime) -> list[Effect]:
+    if poll.status is not PollStatus.CLOSED:
+        return []
+    effects: list[Effect] = list(stop_copies(posts))
+    if any(p.message_id is None and now - p.posted_at < AWAIT_POST for p in posts):
+        schedule_refresh(effects, poll.id, now)  # stop the copies still in the outbox later
     return effects
 
 

@@ -8,6 +8,7 @@ from flows.effects import Button, Keyboard
 from flows.i18n import Translator
 from flows.poll.facts import KIND_NAMES, is_one_tap, kind_of, option_labels
 from flows.poll.kinds import PollKind
+from flows.poll.suggestions import SUGGESTIBLE, suggest_link
 from flows.poll.tally import OptionResult, Tally
 from storage.models import Poll, PollStatus, PollVisibility
 
@@ -123,7 +124,12 @@ def poll_buttons(poll: Poll, t: Translator, config: CommunityConfig) -> Keyboard
             (Button(t("Open the private chat"), url=config.deep_link(deep_link(poll))),),
         )
     labels = option_labels(poll, t)
-    return tuple(
+    rows = tuple(
         (Button(labels[option["id"]], payload(VOTE, poll.id, option["id"])),)
         for option in poll.options
     )
+    if poll.suggestions and kind_of(poll) in SUGGESTIBLE:
+        # A link: the suggestion is typed in the private chat (after /start for newcomers).
+        link = config.deep_link(suggest_link(poll))
+        rows += ((Button(t("💡 Suggest an option"), url=link),),)
+    return rows

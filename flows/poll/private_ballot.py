@@ -15,6 +15,7 @@ from flows.codec import Payload, PayloadError, payload
 from flows.context import Context
 from flows.effects import Button, Keyboard
 from flows.i18n import N_
+from flows.poll.audience import refusal
 from flows.poll.ballots import AVAILABILITY, MAX_SCORE, InvalidBallot, normalise
 from flows.poll.facts import is_one_tap, is_open, kind_of, option_labels, rules_of, stored_time
 from flows.poll.kinds import PollKind
@@ -23,7 +24,7 @@ from flows.poll.message import VOTE_PRIVATELY as GO
 from flows.poll.voters import may_vote_privately, voter_of
 from flows.poll.voting import CLOSED, NO_CHANGES
 from flows.router import Audience, Router
-from storage.models import Poll, PollStatus
+from storage.models import Poll, PollAudience, PollStatus
 
 FLOW = "poll_ballot"
 
@@ -31,7 +32,6 @@ SET = "pl.b"  # poll id, option id, value
 CONFIRM = "pl.c"  # poll id
 RESTART = "_"  # the option id of "start over" in a ranking
 MARKS = {"yes": "✅", "maybe": "❔", "no": "❌"}
-NOT_ELIGIBLE = N_("This poll is for members of the groups it was posted in.")
 INSTRUCTIONS = {
     PollKind.SCORE: N_("Give each option a score from 0 (worst) to 5 (best), then Confirm."),
     PollKind.DOT_VOTE: N_("Share out up to {points} points with + and −, then Confirm."),
@@ -53,10 +53,14 @@ def register(router: Router) -> None:
         poll = await ctx.uow.polls.get(int(argument)) if valid else None
         if poll is None or poll.status is PollStatus.DRAFT:
             ctx.say(ctx.t("Sorry, that link is not valid (any more)."))
+        elif poll.native is not None:
+            ctx.say(ctx.t("Please vote in Telegram's poll in the group."))
         elif is_one_tap(poll):
             ctx.say(ctx.t("Please vote with the buttons under the poll in the group."))
         elif not is_open(poll, ctx.now):
             ctx.say(ctx.t(CLOSED))
+        elif poll.audience is PollAudience.FOLLOWERS and not await may_vote_privately(ctx, poll):
+            ctx.say(await refusal(ctx, poll))
         elif not await may_vote_privately(ctx, poll):
             # The bot has not seen them in the poll's groups yet: Vote there shows it has.
             ctx.say(ctx.t("You're all set: now tap Vote under the poll in the group."))
@@ -88,6 +92,9 @@ def register(router: Router) -> None:
             return
         # The press shows they are in this group: what a poll for its groups' members needs.
         await ctx.uow.chats.add_member(ctx.chat_id, ctx.member.id, ctx.now)
+        if not await may_vote_privately(ctx, poll):  # a poll for followers they do not follow
+            ctx.toast((await refusal(ctx, poll))[:200], alert=True)
+            return
         if await _open(ctx, poll, ctx.event.sender.user_id):
             ctx.toast(ctx.t("I've sent you the ballot in our private chat."))
 
@@ -106,7 +113,7 @@ def register(router: Router) -> None:
         if poll is None:
             return
         if not await may_vote_privately(ctx, poll):
-            ctx.toast(ctx.t(NOT_ELIGIBLE), alert=True)
+            ctx.toast(await refusal(ctx, poll), alert=True)
             return
         try:
             choices = normalise(rules_of(poll), draft)

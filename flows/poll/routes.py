@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from flows.poll import closing, live, privacy, private_ballot, voting
+from flows.poll import (
+    closing,
+    live,
+    native,
+    privacy,
+    private_ballot,
+    reminders,
+    suggestions,
+    voting,
+)
 from flows.router import Router
 
 
@@ -12,4 +21,8 @@ def register(router: Router) -> None:
     private_ballot.register(router)
     live.register(router)
     closing.register(router)
+    native.register(router)
+    reminders.register(router)
     privacy.register_privacy()
+    suggestions.register(router)
+    suggestions.register_privacy()

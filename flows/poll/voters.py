@@ -5,8 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flows.context import Context
+from flows.onboarding.start import add_bare_member
+from flows.poll.audience import follows
 from flows.poll.facts import voter_key
-from storage.models import Member, MemberStatus, Poll, PollAudience
+from storage.models import Poll, PollAudience
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,17 +37,7 @@ async def voter_of(ctx: Context, poll: Poll) -> Voter:
         return Voter(voter_key(poll, None, sender.user_id, ctx.config.pseudonym_key), None)
     member, new = ctx.member, ctx.member is None
     if member is None:
-        member = await ctx.uow.members.add(
-            Member(
-                telegram_id=sender.user_id,
-                telegram_language=(sender.language_code or "")[:16] or None,
-                language=ctx.language_for(None),
-                status=MemberStatus.ONBOARDING,
-                created_at=ctx.now,
-                updated_at=ctx.now,
-            )
-        )
-        ctx.member = member
+        member = await add_bare_member(ctx)
     key = voter_key(poll, member.id, sender.user_id, ctx.config.pseudonym_key)
     return Voter(key, member.id, new)
 
@@ -54,10 +46,13 @@ async def may_vote_privately(ctx: Context, poll: Poll) -> bool:
     """Whether the (consented) sender may vote in the private chat.
 
     For a poll meant for its groups' members, the bot must have seen them in one of those
-    groups: joining it, or voting under one of its polls.
+    groups: joining it, or voting under one of its polls. For a poll for the followers of a
+    topic or area, they must follow it now.
     """
     if poll.audience is PollAudience.EVERYONE:
         return True
+    if poll.audience is PollAudience.FOLLOWERS:
+        return await follows(ctx.uow, poll, ctx.member)
     if ctx.member is None:
         return False
     posted = set(await ctx.uow.polls.chat_ids(poll.id))

@@ -12,6 +12,7 @@ from __future__ import annotations
 from flows.codec import Payload, PayloadError
 from flows.context import Context
 from flows.i18n import N_
+from flows.poll.audience import follows, refusal
 from flows.poll.ballots import InvalidBallot, toggle
 from flows.poll.facts import (
     is_one_tap,
@@ -26,7 +27,7 @@ from flows.poll.live import current_tally, schedule_refresh
 from flows.poll.message import VOTE
 from flows.poll.voters import voter_of
 from flows.router import Audience, Router
-from storage.models import MemberStatus, Poll, PollStatus, PollVisibility
+from storage.models import MemberStatus, Poll, PollAudience, PollStatus, PollVisibility
 
 CLOSED = N_("This poll is closed.")
 NO_CHANGES = N_("You have already voted, and this poll does not allow changing a vote.")
@@ -42,6 +43,9 @@ def register(router: Router) -> None:
         if not is_open(poll, ctx.now):
             ctx.toast(ctx.t(CLOSED))
             return
+        if poll.audience is PollAudience.FOLLOWERS and not await follows(ctx.uow, poll, ctx.member):
+            ctx.toast((await refusal(ctx, poll))[:TOAST_LIMIT], alert=True)
+            return
         await _cast(ctx, poll, option)
 
 
@@ -52,7 +56,12 @@ async def _checked(ctx: Context, value: Payload) -> tuple[Poll, str]:
     if not ctx.event.chat.is_group or sender is None or sender.is_bot:
         raise PayloadError("vote buttons live in groups and are pressed by people")
     poll = await ctx.uow.polls.get(poll_id)
-    if poll is None or poll.status is PollStatus.DRAFT or not is_one_tap(poll):
+    if (
+        poll is None
+        or poll.status is PollStatus.DRAFT
+        or not is_one_tap(poll)
+        or poll.native is not None
+    ):
         raise PayloadError("no such poll to tap on")
     if option not in rules_of(poll).options:
         raise PayloadError("no such option")

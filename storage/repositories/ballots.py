@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from datetime import datetime
 from typing import Any, cast
 
@@ -107,6 +107,17 @@ class BallotRepository:
         """Return every ballot's choices (for counting), oldest first."""
         statement = select(Ballot.choices).where(Ballot.poll_id == poll_id).order_by(Ballot.id)
         return (await self._session.execute(statement)).scalars().all()
+
+    async def cast_by(self, poll_id: int, voters: Collection[str]) -> set[str]:
+        """Return which of these voter keys have a ballot in the poll."""
+        keys = list(voters)
+        found: set[str] = set()
+        for start in range(0, len(keys), 1000):  # stay under the drivers' parameter limits
+            statement = select(Ballot.voter).where(
+                Ballot.poll_id == poll_id, Ballot.voter.in_(keys[start : start + 1000])
+            )
+            found.update((await self._session.execute(statement)).scalars().all())
+        return found
 
     async def count(self, poll_id: int) -> int:
         """Return how many people voted."""

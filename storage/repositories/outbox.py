@@ -32,6 +32,8 @@ class Outcome:
         message_id: Telegram's id for the message sent.
         error: Why it was not sent (Telegram's description).
         retry_at: When a row put back is due again.
+        payload: The row's payload with what Telegram answered added (a native poll's id),
+            stored in place of the old one; None leaves it as it is.
     """
 
     row_id: int
@@ -39,6 +41,7 @@ class Outcome:
     message_id: int | None = None
     error: str | None = None
     retry_at: datetime | None = None
+    payload: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,6 +186,14 @@ class OutboxRepository:
             params: list[dict[str, Any]] = [
                 {"row_id": o.row_id, "sent_message_id": o.message_id} for o in sent
             ]
+            await self._session.execute(statement, params)
+        if receipts := [o for o in sent if o.payload is not None]:
+            statement = (
+                update(_OUTBOX)
+                .where(row)
+                .values(payload=bindparam("new_payload", type_=_OUTBOX.c.payload.type))
+            )
+            params = [{"row_id": o.row_id, "new_payload": o.payload} for o in receipts]
             await self._session.execute(statement, params)
         if retried:
             statement = (

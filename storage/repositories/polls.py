@@ -5,15 +5,22 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import ChatMembership, OutboxMessage, OutboxStatus, Poll, PollPost
-from storage.repositories.dialect import insert_for
-
-# Ids come from button payloads, which can be forged; PostgreSQL refuses a number beyond its
-# INTEGER range with an error, where "no such poll" is the right answer.
-MAX_ID = 2**31 - 1
+from storage.models import (
+    ChatMembership,
+    Follow,
+    Member,
+    MemberStatus,
+    OutboxMessage,
+    OutboxStatus,
+    Poll,
+    PollAudience,
+    PollPost,
+    PollStatus,
+)
+from storage.repositories.dialect import can_exist, insert_for
 
 
 def post_batch(poll_id: int) -> str:
@@ -40,7 +47,7 @@ class PollRepository:
 
     async def get(self, poll_id: int) -> Poll | None:
         """Return the poll with this id, or None (also for an id no poll can have)."""
-        if not 0 < poll_id <= MAX_ID:
+        if not can_exist(poll_id):
             return None
         poll = self._read.get(poll_id)
         if poll is None:
@@ -55,7 +62,7 @@ class PollRepository:
         For decisions on its status (closing, switching anonymity on): two instances deciding
         at once queue up on PostgreSQL and the second sees what the first did.
         """
-        if not 0 < poll_id <= MAX_ID:
+        if not can_exist(poll_id):
             return None
         poll = await self._session.get(Poll, poll_id, with_for_update=True, populate_existing=True)
         if poll is not None:
@@ -85,15 +92,50 @@ class PollRepository:
         posts = (await self._session.execute(statement)).scalars().all()
         missing = [post for post in posts if post.message_id is None]
         if missing:
-            sent = select(OutboxMessage.chat_id, OutboxMessage.message_id).where(
+            sent = select(
+                OutboxMessage.chat_id, OutboxMessage.message_id, OutboxMessage.payload
+            ).where(
                 OutboxMessage.batch == post_batch(poll_id),
                 OutboxMessage.status == OutboxStatus.SENT,
                 OutboxMessage.message_id.is_not(None),
             )
-            message_ids = dict((await self._session.execute(sent)).all())
+            rows = {
+                chat_id: (message_id, payload)
+                for chat_id, message_id, payload in (await self._session.execute(sent)).all()
+            }
             for post in missing:
-                post.message_id = message_ids.get(post.chat_id)
+                message_id, payload = rows.get(post.chat_id, (None, {}))
+                post.message_id = message_id
+                # A native poll's answers name only Telegram's poll id, kept as its receipt.
+                receipt = payload.get("receipt") or {}
+                post.native_poll_id = receipt.get("poll_id", post.native_poll_id)
         return posts
+
+    async def native_post(self, native_poll_id: str) -> PollPost | None:
+        """Return the copy Telegram knows as `native_poll_id`, or None.
+
+        A copy sent moments ago may have its id only in the outbox yet: when none matches, the
+        open native polls' unrecorded copies are looked up there first.
+        """
+        statement = select(PollPost).where(PollPost.native_poll_id == native_poll_id)
+        post = (await self._session.execute(statement)).scalar_one_or_none()
+        if post is not None:
+            return post
+        unrecorded = (
+            select(PollPost.poll_id)
+            .join(Poll, Poll.id == PollPost.poll_id)
+            .where(
+                Poll.native.is_not(None),
+                Poll.status == PollStatus.OPEN,
+                PollPost.message_id.is_(None),
+            )
+            .distinct()
+        )
+        for poll_id in (await self._session.execute(unrecorded)).scalars().all():
+            for copy in await self.posts(poll_id):
+                if copy.native_poll_id == native_poll_id:
+                    return copy
+        return None
 
     async def chat_ids(self, poll_id: int) -> Sequence[int]:
         """Return the ids of the groups the poll is posted in."""
@@ -103,12 +145,69 @@ class PollRepository:
         return self._chats[poll_id]
 
     async def eligible_count(self, poll_id: int) -> int:
-        """Return how many members the bot knows in the groups the poll is posted in.
+        """Return how many members the poll is meant for, to measure turnout against.
 
-        These are the people who started the bot and were seen in one of the groups: the bot
-        cannot know more without asking Telegram, so turnout is measured against them.
+        For a poll for followers: the (consented) followers of its topic or area. Otherwise
+        the members the bot knows in the groups the poll is posted in.
+
+        Group members are the people who started the bot and were seen in one of the groups:
+        the bot cannot know more without asking Telegram.
         """
+        poll = await self.get(poll_id)
+        if poll is not None and poll.audience is PollAudience.FOLLOWERS:
+            # A poll for followers is meant for them, wherever they are.
+            followers = (
+                select(func.count())
+                .select_from(Follow)
+                .join(Member, Member.id == Follow.member_id)
+                .where(
+                    Follow.followable_id == poll.followable_id,
+                    Member.status == MemberStatus.ACTIVE,
+                )
+            )
+            return int((await self._session.execute(followers)).scalar_one())
         statement = select(func.count(func.distinct(ChatMembership.member_id))).where(
             ChatMembership.chat_id.in_(select(PollPost.chat_id).where(PollPost.poll_id == poll_id))
         )
         return int((await self._session.execute(statement)).scalar_one())
+
+    async def group_messages(self, poll_id: int) -> Sequence[tuple[int, int, datetime | None]]:
+        """Return (chat id, message id, sent at) of each message the poll has in its groups.
+
+        Its copies and the outcome posted on closing, as the outbox recorded them when sent.
+        """
+        statement = select(
+            OutboxMessage.chat_id, OutboxMessage.message_id, OutboxMessage.sent_at
+        ).where(
+            OutboxMessage.batch.in_((post_batch(poll_id), f"{post_batch(poll_id)}:end")),
+            OutboxMessage.status == OutboxStatus.SENT,
+            OutboxMessage.message_id.is_not(None),
+        )
+        rows = (await self._session.execute(statement)).all()
+        return [(chat_id, message_id, at) for chat_id, message_id, at in rows if message_id]
+
+    async def delete(self, poll_id: int) -> None:
+        """Delete the poll; its copies, ballots and suggestions go with it (ON DELETE CASCADE)."""
+        await self._session.execute(delete(Poll).where(Poll.id == poll_id))
+        self._read.pop(poll_id, None)
+        self._chats.pop(poll_id, None)
+
+    async def reachable_in_groups(self, poll_id: int) -> Sequence[tuple[Member, int]]:
+        """Return the members the bot may write to who were seen in the poll's groups.
+
+        Consented and reachable (active), with a Telegram id, not stopped (/stop); each with
+        a group of the poll they are in, once per group, in the order the copies were posted.
+        """
+        statement = (
+            select(Member, PollPost.chat_id)
+            .join(ChatMembership, ChatMembership.member_id == Member.id)
+            .join(PollPost, PollPost.chat_id == ChatMembership.chat_id)
+            .where(
+                PollPost.poll_id == poll_id,
+                Member.status == MemberStatus.ACTIVE,
+                Member.telegram_id.is_not(None),
+                Member.broadcasts_stopped_at.is_(None),
+            )
+            .order_by(Member.id, PollPost.id)
+        )
+        return [(member, chat_id) for member, chat_id in (await self._session.execute(statement))]

@@ -91,9 +91,11 @@ async def test_a_deadline_schedules_the_closing(harness: Harness) -> None:
     poll_id = await write_poll(harness, "yes_no", settings=("ddl", "ddl"))  # one day
     async with harness.database.unit_of_work() as uow:
         poll = await uow.polls.get(poll_id)
-        [job] = (await uow.session.scalars(select(ScheduledJob))).all()
+        jobs = (await uow.session.scalars(select(ScheduledJob).order_by(ScheduledJob.kind))).all()
     assert poll is not None and poll.closes_at is not None
+    [job, reminder] = jobs
     assert (job.kind, job.key, job.due_at) == ("poll.close", str(poll_id), poll.closes_at)
+    assert (reminder.kind, reminder.key) == ("poll.remind", str(poll_id))
     assert (poll.closes_at - harness.clock.now()).total_seconds() == 24 * 3600
 
 
