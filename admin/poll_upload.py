@@ -10,13 +10,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from admin.file_problems import problems_text
 from admin.poll_files import followed, parse_poll, wizard_data
 from admin.poll_wizard import FLOW as WIZARD
 from admin.poll_wizard import PREVIEW_HEADING, say_preview
 from admin.survey_files import DefinitionError
 from flows.context import Context
-
-MAX_PROBLEMS_SHOWN = 20
 
 
 async def offer_poll(ctx: Context, name: str, content: bytes) -> None:
@@ -39,19 +38,3 @@ async def show_preview(ctx: Context, data: dict[str, Any], heading: str) -> None
     await ctx.set_state(WIZARD, "preview", data)
     ctx.say(heading + " " + ctx.t(PREVIEW_HEADING))
     say_preview(ctx, data)
-
-
-def problems_text(ctx: Context, name: str, error: DefinitionError) -> str:
-    """Every problem in a file, and that nothing was kept (the texts surveys' upload uses)."""
-    problems = error.problems
-    lines = [f"• {problem}" for problem in problems[:MAX_PROBLEMS_SHOWN]]
-    if len(problems) > MAX_PROBLEMS_SHOWN:
-        lines.append(ctx.t("… and {count} more.", count=len(problems) - MAX_PROBLEMS_SHOWN))
-    heading = ctx.t.plural(
-        "I can't use {name}: there is {count} problem.",
-        "I can't use {name}: there are {count} problems.",
-        len(problems),
-        name=name,
-    )
-    footer = ctx.t("Nothing was saved. Please fix the file and send it again.")
-    return heading + "\n\n" + "\n".join(lines) + "\n\n" + footer

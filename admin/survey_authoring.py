@@ -8,6 +8,7 @@ preview cannot save a newer file. `sa.file` and `/surveyfile` send a survey's de
 
 from __future__ import annotations
 
+from admin.file_problems import problems_text
 from admin.poll_files import is_poll_file
 from admin.poll_upload import offer_poll
 from admin.survey_drafts import SurveyLocked, check_replaceable, find_survey, save_draft
@@ -27,7 +28,6 @@ from flows.survey.lifecycle import definition_of
 from storage.models import Role, Survey, SurveyStatus
 
 FLOW = "survey_upload"
-MAX_PROBLEMS_SHOWN = 20
 NO_FILES = N_("Sorry, I can't use files here. Please write your message as text.")
 
 
@@ -137,7 +137,7 @@ async def _upload(ctx: Context, event: DocumentReceived) -> None:
     try:
         definition = parse_file(event.content, name)
     except DefinitionError as exc:
-        ctx.say(_problems_text(ctx, name, exc))
+        ctx.say(problems_text(ctx, name, exc))
         return
     try:
         replaces = await check_replaceable(ctx.uow, definition)
@@ -171,21 +171,6 @@ def _pending(ctx: Context, value: Payload) -> SurveyDefinition:
     if state is None or state.flow != FLOW or state.data.get("upload") != value.str_arg(0):
         raise PayloadError("no such upload waiting")
     return SurveyDefinition.model_validate(state.data["definition"])
-
-
-def _problems_text(ctx: Context, name: str, error: DefinitionError) -> str:
-    problems = error.problems
-    lines = [f"• {problem}" for problem in problems[:MAX_PROBLEMS_SHOWN]]
-    if len(problems) > MAX_PROBLEMS_SHOWN:
-        lines.append(ctx.t("… and {count} more.", count=len(problems) - MAX_PROBLEMS_SHOWN))
-    heading = ctx.t.plural(
-        "I can't use {name}: there is {count} problem.",
-        "I can't use {name}: there are {count} problems.",
-        len(problems),
-        name=name,
-    )
-    footer = ctx.t("Nothing was saved. Please fix the file and send it again.")
-    return heading + "\n\n" + "\n".join(lines) + "\n\n" + footer
 
 
 def _locked(ctx: Context, survey: Survey) -> str:
