@@ -196,13 +196,7 @@ class World(WorldState):
             "mime_type": mime,
             "file_size": len(content),
         }
-        message_content: dict[str, Any] = {"document": document}
-        if caption:
-            message_content["caption"] = caption
-        message = self.store_message(user.id, user.id, message_content)
-        self.updates.push("message", self.message_json(message))
-        await asyncio.sleep(0)
-        return self.snapshot(message)
+        return await self._send_media(user, {"document": document}, caption)
 
     async def send_photo(self, user: User, content: bytes, caption: str = "") -> ChatMessage:
         """Sends a photo as ``user`` in their private chat with the bot.
@@ -240,10 +234,13 @@ class World(WorldState):
                     "file_size": len(content),
                 }
             )
-        message_content: dict[str, Any] = {"photo": sizes}
+        return await self._send_media(user, {"photo": sizes}, caption)
+
+    async def _send_media(self, user: User, content: dict[str, Any], caption: str) -> ChatMessage:
+        """Store a media message from ``user`` in their private chat and deliver its update."""
         if caption:
-            message_content["caption"] = caption
-        message = self.store_message(user.id, user.id, message_content)
+            content["caption"] = caption
+        message = self.store_message(user.id, user.id, content)
         self.updates.push("message", self.message_json(message))
         await asyncio.sleep(0)
         return self.snapshot(message)
