@@ -114,15 +114,15 @@ async def _upload(ctx: Context, event: DocumentReceived) -> None:
     if not name.lower().endswith(EXTENSIONS):
         ctx.say(
             ctx.t(
-                "I can only read surveys from .yaml, .yml or .json files. "
-                "/newsurvey writes a simple one with you step by step."
+                "I can only read surveys and polls from .yaml, .yml or .json files. "
+                "/newsurvey and /newpoll write one with you step by step."
             )
         )
         return
     if (event.file_size or 0) > MAX_BYTES:
         ctx.say(
             ctx.t(
-                "That file is {size} KB; a survey file may be at most {limit} KB.",
+                "That file is {size} KB; a survey or poll file may be at most {limit} KB.",
                 size=(event.file_size or 0) // 1024,
                 limit=MAX_BYTES // 1024,
             )

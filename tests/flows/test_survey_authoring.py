@@ -216,11 +216,11 @@ async def test_files_of_another_kind_too_big_or_not_fetched_get_a_clear_answer(
     harness: Harness, owner: Person
 ) -> None:
     other = await upload(harness, owner, b"%PDF", "minutes.pdf")
-    assert texts(other).startswith("I can only read surveys from .yaml, .yml or .json files.")
+    assert texts(other).startswith("I can only read surveys and polls from .yaml, .yml or .json")
     unnamed = await upload(harness, owner, b"x", None)
-    assert texts(unnamed).startswith("I can only read surveys from .yaml")
+    assert texts(unnamed).startswith("I can only read surveys and polls from .yaml")
     big = await upload(harness, owner, None, "huge.yaml", size=3 * 1024 * 1024)
-    assert texts(big) == "That file is 3072 KB; a survey file may be at most 256 KB."
+    assert texts(big) == "That file is 3072 KB; a survey or poll file may be at most 256 KB."
     lost = await upload(harness, owner, None, "survey.json", size=100)
     assert texts(lost) == "I couldn't download that file. Please send it again."
     assert await surveys(harness) == []
