@@ -66,13 +66,14 @@ def _weight(kind: PollKind, result: OptionResult) -> float:
 def _figures(kind: PollKind, result: OptionResult, t: Translator) -> str:
     if kind is PollKind.SCORE:
         mean = f"{result.mean:.1f}" if result.mean is not None else "–"
-        return t("{total} points, mean {mean}", total=result.total, mean=mean)
+        return t.plural(
+            "{count} point, mean {mean}", "{count} points, mean {mean}", result.total, mean=mean
+        )
     if kind is PollKind.DOT_VOTE:
         return t.plural("{count} point", "{count} points", result.total)
     if kind is PollKind.RANKED:
-        return t(
-            "{first} first choices, {borda} Borda points", first=result.count, borda=result.total
-        )
+        first = t.plural("{count} first choice", "{count} first choices", result.count)
+        return first + ", " + t.plural("{count} Borda point", "{count} Borda points", result.total)
     if kind is PollKind.MEETING_TIME:
         return t(
             "yes {yes} · maybe {maybe} · no {no}",

@@ -19,12 +19,13 @@ from flows.poll.audience import refusal
 from flows.poll.ballots import AVAILABILITY, MAX_SCORE, InvalidBallot, normalise
 from flows.poll.facts import is_one_tap, is_open, kind_of, option_labels, rules_of, stored_time
 from flows.poll.kinds import PollKind
-from flows.poll.live import schedule_refresh
+from flows.poll.live import current_tally, schedule_refresh
 from flows.poll.message import VOTE_PRIVATELY as GO
+from flows.poll.message import result_lines
 from flows.poll.voters import may_vote_privately, voter_of
 from flows.poll.voting import CLOSED, NO_CHANGES
 from flows.router import Audience, Router
-from storage.models import Poll, PollAudience, PollStatus
+from storage.models import Poll, PollAudience, PollStatus, PollVisibility
 
 FLOW = "poll_ballot"
 
@@ -134,11 +135,13 @@ def register(router: Router) -> None:
             ctx.toast(ctx.t(NO_CHANGES), alert=True)
             return
         ctx.toast(ctx.t("Thank you! Your vote is recorded."))
-        ctx.show(
-            _text(ctx, poll, choices, instructions=False)
-            + "\n\n"
-            + ctx.t("Thank you! Your vote is recorded.")
-        )
+        text = _text(ctx, poll, choices, instructions=False)
+        text += "\n\n" + ctx.t("Thank you! Your vote is recorded.")
+        if poll.visibility is PollVisibility.AFTER_VOTE:  # as a one-tap voter's notice shows them
+            counted = await current_tally(ctx.uow, poll)
+            text += "\n\n" + ctx.t("The results so far:") + "\n"
+            text += "\n".join(result_lines(poll, counted, ctx.t))
+        ctx.show(text)
         schedule_refresh(ctx.effects, poll.id, ctx.now)
 
 
