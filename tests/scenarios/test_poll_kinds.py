@@ -237,18 +237,23 @@ ONE_TAP_CASES = (
 )
 
 
-@pytest.mark.parametrize("case", ONE_TAP_CASES, ids=[c.name for c in ONE_TAP_CASES])
-async def test_a_one_tap_kind_is_voted_at_once_under_the_group_message_and_closed(
-    running_bot: RunningBot, database: Database, case: OneTapCase
-) -> None:
-    world = running_bot.world
-    owner, voters, group = await community(world, 5, started=False)
+async def post_case(owner: Person, group: Group, case: OneTapCase | PrivateCase) -> None:
+    """Post the case's poll in the group: from its poll file, or written with /newpoll."""
     if case.file is not None:
         await upload_and_publish(owner, group, f"{case.name}.yaml", case.file)
     else:
         await publish(
             owner, group, f"Poll {case.name}?", kind=case.wizard_kind, options=case.options
         )
+
+
+@pytest.mark.parametrize("case", ONE_TAP_CASES, ids=[c.name for c in ONE_TAP_CASES])
+async def test_a_one_tap_kind_is_voted_at_once_under_the_group_message_and_closed(
+    running_bot: RunningBot, database: Database, case: OneTapCase
+) -> None:
+    world = running_bot.world
+    owner, voters, group = await community(world, 5, started=False)
+    await post_case(owner, group, case)
     poll = await next_in(world, group)
     assert labels(poll) == list(case.buttons)
 
@@ -430,12 +435,7 @@ async def test_a_private_ballot_kind_is_voted_at_once_and_closed_with_its_outcom
 ) -> None:
     world = running_bot.world
     owner, voters, group = await community(world, 5, started=True)
-    if case.file is not None:
-        await upload_and_publish(owner, group, f"{case.name}.yaml", case.file)
-    else:
-        await publish(
-            owner, group, f"Poll {case.name}?", kind=case.wizard_kind, options=case.options
-        )
+    await post_case(owner, group, case)
     poll = await next_in(world, group)
     assert labels(poll) == ["Vote", "Open the private chat"]
 
