@@ -115,7 +115,7 @@ class PollRepository:
         """Return the copy Telegram knows as `native_poll_id`, or None.
 
         A copy sent moments ago may have its id only in the outbox yet: when none matches, the
-        open native polls' unrecorded copies are looked up there first.
+        open native polls' unrecorded copies are looked up there, then the copies once more.
         """
         statement = select(PollPost).where(PollPost.native_poll_id == native_poll_id)
         post = (await self._session.execute(statement)).scalar_one_or_none()
@@ -135,7 +135,9 @@ class PollRepository:
             for copy in await self.posts(poll_id):
                 if copy.native_poll_id == native_poll_id:
                     return copy
-        return None
+        # Another transaction (an answer to the same copy) may have recorded the id between
+        # the two lookups above: on PostgreSQL each statement sees the latest commit.
+        return (await self._session.execute(statement)).scalar_one_or_none()
 
     async def chat_ids(self, poll_id: int) -> Sequence[int]:
         """Return the ids of the groups the poll is posted in."""

@@ -13,10 +13,6 @@ from tests.scenarios.conftest import OWNER_ID, RunningBot
 from tests.scenarios.people import Person, eventually, next_in, onboard, text_of
 from tests.scenarios.test_polls import publish
 
-# Poll answers go through the outbox's record of the copy first; on a machine running the
-# whole suite at once that takes longer than the usual wait.
-LOADED = 30.0
-
 BENCH = "By the lake\nNear the playground\nUnder the oak"
 
 
@@ -47,7 +43,7 @@ async def copy_recorded(database: Database) -> None:
             await uow.polls.posts(post.poll_id)
             return post.native_poll_id is not None
 
-    await eventually(recorded, "the copy's poll id", within=LOADED)
+    await eventually(recorded, "the copy's poll id")
 
 
 async def ballots(database: Database) -> list[list[str]]:
@@ -105,13 +101,13 @@ async def test_an_identified_native_poll_counts_answers_and_is_stopped(
 
     # A person takes a vote back seconds later, not in the same instant: a retraction sent
     # with its vote could reach the engine first on a loaded machine (see ARCHITECTURE.md).
-    await eventually(three_ballots, "the three ballots", within=LOADED)
+    await eventually(three_ballots, "the three ballots")
     await world.answer_poll(bo.user, poll, [])  # Bo takes it back
 
     async def two_ballots() -> bool:
         return sorted(await ballots(database)) == [["o3"], ["o3"]]
 
-    await eventually(two_ballots, "Ann's and Cy's ballots", within=LOADED)
+    await eventually(two_ballots, "Ann's and Cy's ballots")
 
     await close_from_card(owner)
     outcome = await outcome_in(world, group)
@@ -151,7 +147,7 @@ async def test_an_anonymous_native_poll_gives_counts_only(
             [post] = (await uow.session.scalars(select(PollPost))).all()
             return post.native_counts == [2, 1, 1] and post.native_voters == 3
 
-    await eventually(counted, "Telegram's counts", within=LOADED)
+    await eventually(counted, "Telegram's counts")
     assert await ballots(database) == []  # nobody is known
 
     await close_from_card(owner)

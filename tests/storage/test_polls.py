@@ -4,11 +4,24 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
+import pytest
 from sqlalchemy import select
 
 from storage.db import Database
-from storage.models import Ballot, Member, MemberStatus, Poll, PollStatus
+from storage.models import (
+    Ballot,
+    Member,
+    MemberStatus,
+    NativeMode,
+    OutboxMessage,
+    OutboxStatus,
+    Poll,
+    PollPost,
+    PollStatus,
+)
+from storage.repositories.polls import post_batch
 
 NOW = datetime(2026, 11, 29, 12, 34, 56, tzinfo=UTC)
 
@@ -79,3 +92,49 @@ async def test_anonymising_leaves_no_member_and_only_the_day(database: Database)
     assert (ballot.voter, ballot.member_id) == ("a:5", None)
     assert ballot.cast_at == ballot.updated_at == NOW.replace(hour=0, minute=0, second=0)
     assert NOW - ballot.cast_at < timedelta(days=1)
+
+
+async def test_a_copy_recorded_by_another_answer_meanwhile_is_still_found(
+    database: Database,
+) -> None:
+    if not database.is_postgresql:
+        pytest.skip("SQLite admits one writer at a time, so no answer can commit in between")
+    poll_id = await new_poll(database)
+    async with database.unit_of_work() as uow:
+        poll = await uow.polls.get(poll_id)
+        assert poll is not None
+        poll.native = NativeMode.ANSWERS
+        uow.session.add(PollPost(poll_id=poll_id, chat_id=-100, posted_at=NOW))
+        uow.session.add(
+            OutboxMessage(
+                batch=post_batch(poll_id),
+                chat_id=-100,
+                payload={"receipt": {"poll_id": "tg-1"}},
+                status=OutboxStatus.SENT,
+                not_before=NOW,
+                message_id=7,
+                created_at=NOW,
+            )
+        )
+        await uow.commit()
+
+    async def first_answer() -> None:
+        async with database.unit_of_work() as uow:
+            assert await uow.polls.native_post("tg-1") is not None
+            await uow.commit()  # records the copy's poll id
+
+    async with database.unit_of_work() as uow:
+        execute = uow.session.execute
+        statements = 0
+
+        async def first_answer_commits_after_one_lookup(*args: Any, **kwargs: Any) -> Any:
+            nonlocal statements
+            result = await execute(*args, **kwargs)
+            statements += 1
+            if statements == 1:
+                await first_answer()
+            return result
+
+        uow.session.execute = first_answer_commits_after_one_lookup  # type: ignore[method-assign]
+        post = await uow.polls.native_post("tg-1")
+    assert post is not None and (post.message_id, post.native_poll_id) == (7, "tg-1")
