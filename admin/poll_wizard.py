@@ -18,6 +18,7 @@ from admin.poll_draft import (
     settings_keyboard,
     settings_notes,
 )
+from admin.poll_groups import postable_groups
 from flows.codec import Payload, PayloadError, payload
 from flows.context import Context
 from flows.effects import Broadcast, Button
@@ -163,9 +164,8 @@ def register(router: Router) -> None:
     async def toggle_group(ctx: Context, value: Payload) -> None:
         data = _data(ctx, "groups")
         chat_id = value.int_arg(0)
-        chat = await ctx.uow.chats.get(chat_id)
-        if chat is None or not chat.active:
-            raise PayloadError("not a group the bot serves")
+        if chat_id not in {chat.chat_id for chat in await postable_groups(ctx)}:
+            raise PayloadError("not a group this poll may be posted in")
         chosen = list(data["chats"])
         data["chats"] = (
             [c for c in chosen if c != chat_id] if chat_id in chosen else [*chosen, chat_id]
@@ -176,7 +176,7 @@ def register(router: Router) -> None:
     @router.button("pw.publish", min_role=Role.ORGANISER)
     async def publish(ctx: Context, value: Payload) -> None:
         data = _data(ctx, "groups")
-        served = {chat.chat_id: chat for chat in await ctx.uow.chats.active()}
+        served = {chat.chat_id: chat for chat in await postable_groups(ctx)}
         chats = [chat_id for chat_id in data["chats"] if chat_id in served]
         if not chats:
             ctx.toast(ctx.t("Please choose at least one group."), alert=True)
@@ -334,7 +334,7 @@ def _fits_native(data: dict[str, Any]) -> bool:
 
 
 async def _show_groups(ctx: Context, data: dict[str, Any]) -> None:
-    active = await ctx.uow.chats.active()
+    active = await postable_groups(ctx)
     if not active:
         ctx.show(ctx.t("I am not in any community group yet. An organiser can add me to one."))
         return
