@@ -2,7 +2,8 @@
 
 The baseline of `bench/polls.py`: the framework's own dispatch rate for the same presses,
 against the same emulator, polled the same way (`Dispatcher.start_polling`). Configured by
-BOT_TOKEN and TELEGRAM_API_URL; stops on SIGTERM.
+BOT_TOKEN and TELEGRAM_API_URL; stops on SIGTERM. It tunes the garbage collector as
+`townsquare run` does, so the ratio compares code, not collector settings.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from aiogram import Bot, Dispatcher
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.types import CallbackQuery
+
+from bot.gc_tuning import tune_garbage_collection
 
 
 async def main() -> None:
@@ -29,4 +32,5 @@ async def main() -> None:
 
 
 if __name__ == "__main__":
+    tune_garbage_collection()
     asyncio.run(main())

@@ -40,6 +40,7 @@ from inprocess import (
 from scratch import scratch_database
 from sqlalchemy import func, insert, select
 
+from bot.gc_tuning import tune_garbage_collection
 from flows.i18n import translator
 from flows.survey.definition import SurveyDefinition
 from flows.survey.export import answer_line, export_table, to_csv
@@ -525,4 +526,5 @@ async def main() -> None:
 
 
 if __name__ == "__main__":
+    tune_garbage_collection()  # as `townsquare run` does; both sides run under it
     asyncio.run(main())

@@ -25,6 +25,7 @@ from inprocess import (
 )
 from scratch import scratch_database
 
+from bot.gc_tuning import tune_garbage_collection
 from storage.migrate import upgrade
 
 
@@ -61,4 +62,5 @@ async def main() -> None:
 
 
 if __name__ == "__main__":
+    tune_garbage_collection()  # as `townsquare run` does; both sides run under it
     asyncio.run(main())

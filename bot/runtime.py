@@ -13,6 +13,7 @@ from admin import build_router
 from bot.command_menus import CommandMenus
 from bot.config import Settings
 from bot.frontends.base import ALLOWED_UPDATES, FrontEnd
+from bot.gc_tuning import tune_garbage_collection
 from bot.health import HealthCheck
 from bot.logging_setup import configure_logging
 from bot.outbound import TelegramOutbound
@@ -251,6 +252,7 @@ async def _delete_webhook(front_end: FrontEnd) -> None:
 def run(settings: Settings) -> None:
     """Run the bot until SIGINT or SIGTERM (the `townsquare run` command)."""
     setup_logging(settings)
+    tune_garbage_collection()
 
     async def main() -> None:
         stop = asyncio.Event()
