@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from flows.codec import Payload, PayloadError
 from flows.context import Context
-from flows.router import NOT_ALLOWED
+from flows.i18n import N_
 from storage.models import Poll, Role
+
+NOT_YOURS = N_("Sorry, this is only for organisers and the poll's creator.")
 
 
 def may_manage(ctx: Context, poll: Poll) -> bool:
@@ -29,6 +31,6 @@ async def managed_poll(ctx: Context, value: Payload, *, locked: bool = False) ->
     if poll is None:
         raise PayloadError("no such poll")
     if not may_manage(ctx, poll):
-        ctx.toast(ctx.t(NOT_ALLOWED), alert=True)
+        ctx.toast(ctx.t(NOT_YOURS), alert=True)
         return None
     return poll

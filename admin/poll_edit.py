@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from admin.poll_access import managed_poll, may_manage
+from admin.poll_access import NOT_YOURS, managed_poll, may_manage
 from admin.poll_manage import card_buttons, card_text
 from flows.codec import Payload, PayloadError, payload
 from flows.context import Context
@@ -24,7 +24,7 @@ from flows.i18n import N_
 from flows.poll.facts import option_labels
 from flows.poll.kinds import FIXED_OPTIONS, PollKind
 from flows.poll.live import group_translator, schedule_refresh
-from flows.router import NOT_ALLOWED, Router
+from flows.router import Router
 from storage.models import OutboxStatus, Poll, PollStatus
 from storage.repositories.polls import post_batch
 
@@ -92,7 +92,7 @@ def register(router: Router) -> None:
             return
         if not may_manage(ctx, poll):  # demoted while typing
             await ctx.clear_state()
-            ctx.say(ctx.t(NOT_ALLOWED))
+            ctx.say(ctx.t(NOT_YOURS))
             return
         if poll.status is PollStatus.CLOSED or _current(poll, target) is None:
             await ctx.clear_state()
@@ -120,7 +120,7 @@ def register(router: Router) -> None:
             ctx.now,
             {"part": target, "before": before, "after": text},
         )
-        schedule_refresh(ctx.effects, poll.id, ctx.now)
+        schedule_refresh(ctx.effects, poll.id, ctx.now, ctx.config)
         await ctx.clear_state()
         saved = ctx.t("Saved. Every copy of the poll shows it within a few seconds.")
         ctx.say(saved + "\n\n" + await card_text(ctx, poll), card_buttons(ctx, poll))

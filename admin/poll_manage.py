@@ -39,7 +39,8 @@ STATUS_NAMES = {
 def register(router: Router) -> None:
     """Register /polls and the buttons of its cards."""
 
-    @router.command("polls", N_("Your polls: results and closing"), min_role=Role.MODERATOR)
+    # Everyone may ask: a resident sees the polls they wrote (`may_manage` decides each card).
+    @router.command("polls", N_("Your polls: results and closing"))
     async def polls(ctx: Context, args: str) -> None:
         everything = ctx.has_role(Role.ORGANISER)
         creator = None if everything or ctx.member is None else ctx.member.id
@@ -108,11 +109,12 @@ def register(router: Router) -> None:
             await ctx.uow.audit.record(
                 ctx.member.id if ctx.member else None, "poll.anonymise", f"poll:{poll.id}", ctx.now
             )
-            schedule_refresh(ctx.effects, poll.id, ctx.now)
+            schedule_refresh(ctx.effects, poll.id, ctx.now, ctx.config)
             ctx.toast(ctx.t("The poll is anonymous now."))
         ctx.show(await card_text(ctx, poll), card_buttons(ctx, poll))
 
-    @router.button("pm.file")
+    # Poll files are for organisers (they alone upload them), so the download is theirs too.
+    @router.button("pm.file", min_role=Role.ORGANISER)
     async def download(ctx: Context, value: Payload) -> None:
         poll = await managed_poll(ctx, value)
         if poll is not None:
@@ -149,7 +151,7 @@ def register(router: Router) -> None:
 
 
 async def card_text(ctx: Context, poll: Poll) -> str:
-    """A poll's card: question, kind, status, votes, groups."""
+    """A poll's card: question, kind, status, votes, groups, private copies."""
     votes = await ctx.uow.ballots.count(poll.id)
     groups = len(await ctx.uow.polls.chat_ids(poll.id))
     details = [
@@ -159,6 +161,12 @@ async def card_text(ctx: Context, poll: Poll) -> str:
         ctx.t.plural("{count} vote", "{count} votes", votes),
         ctx.t.plural("in {count} group", "in {count} groups", groups),
     ]
+    if privately := await ctx.uow.polls.private_copy_count(poll.id):
+        details.append(
+            ctx.t.plural(
+                "sent privately to {count} person", "sent privately to {count} people", privately
+            )
+        )
     return (
         ctx.t("Poll {id}: {question}", id=poll.id, question=poll.question)
         + "\n"
@@ -182,6 +190,7 @@ def card_buttons(ctx: Context, poll: Poll) -> Keyboard:
             rows.append((Button(label, payload("pm.sug", poll.id)),))
     if not poll.anonymous and not is_draft(poll):
         rows.append((Button(ctx.t("Make anonymous"), payload("pm.anon", poll.id)),))
-    rows.append((Button(ctx.t("Download file"), payload("pm.file", poll.id)),))
+    if ctx.has_role(Role.ORGANISER):
+        rows.append((Button(ctx.t("Download file"), payload("pm.file", poll.id)),))
     rows.append((Button(ctx.t("Delete"), payload("pm.del", poll.id)),))
     return tuple(rows)

@@ -1,14 +1,15 @@
 """/pollresults <id>: counts, percentages, turnout, ranked rounds, a bar chart and the CSV.
 
-Results go to the organiser's private chat only. The CSV names voters only for identified
-polls; an anonymous poll's ballots have no member to name.
+Results go to the private chat of an organiser or the poll's creator only. The CSV names
+voters only for identified polls, and only to organisers (the group message promises "names
+visible to organisers"); an anonymous poll's ballots have no member to name.
 """
 
 from __future__ import annotations
 
 import asyncio
 
-from admin.poll_access import may_manage
+from admin.poll_access import NOT_YOURS, may_manage
 from flows.context import Context
 from flows.effects import SendDocument, SendPhoto
 from flows.i18n import N_, Translator
@@ -19,7 +20,7 @@ from flows.poll.kinds import PollKind
 from flows.poll.live import current_tally
 from flows.poll.message import result_lines
 from flows.poll.tally import Tally
-from flows.router import NOT_ALLOWED, Router
+from flows.router import Router
 from storage.models import Member, MemberStatus, Poll, Role
 
 USAGE = N_("Please give the poll's number, e.g. /pollresults 3. /polls lists them.")
@@ -28,7 +29,7 @@ USAGE = N_("Please give the poll's number, e.g. /pollresults 3. /polls lists the
 def register(router: Router) -> None:
     """Register /pollresults."""
 
-    @router.command("pollresults", N_("Results of a poll"), min_role=Role.MODERATOR)
+    @router.command("pollresults", N_("Results of a poll"))
     async def poll_results(ctx: Context, args: str) -> None:
         number = args.strip().lstrip("#")
         if not number.isdigit() or len(number) > 9:
@@ -38,7 +39,7 @@ def register(router: Router) -> None:
         if poll is None:
             ctx.say(ctx.t("There is no poll {id}.", id=number))
         elif not may_manage(ctx, poll):
-            ctx.say(ctx.t(NOT_ALLOWED))
+            ctx.say(ctx.t(NOT_YOURS))
         else:
             await show_results(ctx, poll)
 
@@ -54,8 +55,10 @@ async def show_results(ctx: Context, poll: Poll) -> None:
     subtitle = ctx.t.plural("{count} voter", "{count} voters", counted.voters)
     # Drawing and writing files takes a while: in a thread, the event loop goes on meanwhile.
     chart = await asyncio.to_thread(bar_chart, poll.question, names, values, subtitle=subtitle)
+    # The poll says "names visible to organisers": its creator, if not one, gets no names.
+    named = not poll.anonymous and ctx.has_role(Role.ORGANISER)
     rows = [
-        (None if poll.anonymous else _name(ctx.t, member), choices)
+        (_name(ctx.t, member) if named else None, choices)
         for choices, member in await ctx.uow.ballots.with_voters(poll.id)
     ]
     table = await asyncio.to_thread(ballots_csv, rules_of(poll), labels, rows)
@@ -100,12 +103,12 @@ def results_text(t: Translator, poll: Poll, counted: Tally, eligible: int) -> st
         t.plural("{count} person voted.", "{count} people voted.", counted.voters),
     ]
     if eligible:
-        turnout = 100 * counted.voters / max(eligible, counted.voters)
+        turnout = round(100 * counted.voters / max(eligible, counted.voters))
         lines.append(
             t(
-                "Members known to the bot in its groups: {eligible}; turnout {turnout}%.",
+                "Eligible members known to the bot: {eligible}; turnout {turnout}%.",
                 eligible=eligible,
-                turnout=f"{turnout:.0f}",
+                turnout=turnout,
             )
         )
     if poll.quorum:

@@ -55,7 +55,7 @@ def register(router: Router) -> None:
         # A new list, so the JSON column sees the change; ids never repeat, even after edits.
         poll.options = [*poll.options, {"id": _next_id(poll), "text": suggestion.text}]
         poll.updated_at = ctx.now
-        schedule_refresh(ctx.effects, poll.id, ctx.now)
+        schedule_refresh(ctx.effects, poll.id, ctx.now, ctx.config)
         await _decide(ctx, suggestion, poll, SuggestionStatus.APPROVED)
 
     @router.button(REJECT, min_role=Role.MODERATOR)
@@ -84,7 +84,8 @@ def register(router: Router) -> None:
             ctx.now,
             {"on": poll.suggestions},
         )
-        schedule_refresh(ctx.effects, poll.id, ctx.now)  # the group message gains or loses the link
+        # The group message gains or loses the link.
+        schedule_refresh(ctx.effects, poll.id, ctx.now, ctx.config)
         ctx.toast(
             ctx.t("Residents can suggest options now.")
             if poll.suggestions

@@ -19,6 +19,20 @@ from admin.poll_draft import (
     settings_notes,
 )
 from admin.poll_groups import postable_groups
+from admin.poll_send import (
+    NATIVE_IN_GROUPS,
+    NOBODY,
+    ONLY_ORGANISERS,
+    SEGMENT,
+    check_segment,
+    may_send_privately,
+    recipients,
+    segment_note,
+    segment_rows,
+    sent_privately_note,
+    with_segment,
+)
+from admin.poll_writers import LINK, answer_in_group, refusal, remember_group
 from flows.codec import Payload, PayloadError, payload
 from flows.context import Context
 from flows.effects import Broadcast, Button
@@ -36,10 +50,11 @@ from flows.poll.native import (
     native_poll,
     native_preview,
 )
+from flows.poll.private_copies import private_sends
 from flows.poll.reminders import remind_job
 from flows.poll.tally import tally
-from flows.router import NOT_ALLOWED, Router
-from storage.models import PollAudience, PollStatus, Role
+from flows.router import Router
+from storage.models import Poll, PollAudience, PollStatus, Role
 from storage.repositories.polls import post_batch
 
 FLOW = "poll_wizard"
@@ -49,13 +64,21 @@ MAX_OPTION = 100
 MIN_OPTIONS = 2
 MAX_OPTIONS = 10  # one button per option under a group message: more does not fit a phone
 USE_BUTTONS = N_("Please use the buttons above, or /cancel.")
+FIXED_AUDIENCE = N_("Polls by residents are voted by the members of the groups they are posted in.")
 
 
 def register(router: Router) -> None:
     """Register /newpoll, its conversation and its buttons."""
 
-    @router.command("newpoll", N_("Write a poll and post it in groups"), min_role=Role.ORGANISER)
+    @router.command("newpoll", N_("Write a poll and post it in groups"), group=True)
     async def new_poll(ctx: Context, args: str) -> None:
+        if ctx.event.chat.is_group:
+            await answer_in_group(ctx)
+            return
+        # Refused here, not on Publish: a wizard whose poll can go nowhere wastes the writing.
+        if (reason := await refusal(ctx)) is not None:
+            ctx.say(reason)
+            return
         await ctx.set_state(FLOW, "question")
         ctx.say(
             ctx.t(
@@ -65,11 +88,17 @@ def register(router: Router) -> None:
             )
         )
 
+    @router.deep_link(LINK)
+    async def new_poll_link(ctx: Context, argument: str) -> None:
+        if argument:
+            await remember_group(ctx, argument)
+        await new_poll(ctx, "")
+
     @router.conversation(FLOW)
     async def typed(ctx: Context, text: str) -> None:
-        if not ctx.has_role(Role.ORGANISER):  # demoted while writing
+        if (reason := await refusal(ctx)) is not None:  # the right went while they wrote
             await ctx.clear_state()
-            ctx.say(ctx.t(NOT_ALLOWED))
+            ctx.say(reason)
             return
         assert ctx.state is not None
         step, data = ctx.state.step, dict(ctx.state.data)
@@ -83,7 +112,7 @@ def register(router: Router) -> None:
         else:
             ctx.say(ctx.t(USE_BUTTONS))
 
-    @router.button("pw.kind", min_role=Role.ORGANISER)
+    @router.button("pw.kind")
     async def choose_kind(ctx: Context, value: Payload) -> None:
         data = _data(ctx, "kind")
         try:
@@ -112,7 +141,7 @@ def register(router: Router) -> None:
             )
         )
 
-    @router.button("pw.done", min_role=Role.ORGANISER)
+    @router.button("pw.done")
     async def options_done(ctx: Context, value: Payload) -> None:
         data = _data(ctx, "options")
         if len(data["options"]) < MIN_OPTIONS:
@@ -121,10 +150,13 @@ def register(router: Router) -> None:
         kind = PollKind(data["kind"])
         await _settings(ctx, {**data, **new_settings(kind, len(data["options"]))}, fresh=True)
 
-    @router.button("pw.set", min_role=Role.ORGANISER)
+    @router.button("pw.set")
     async def change_setting(ctx: Context, value: Payload) -> None:
         data = _data(ctx, "settings")
         name = value.str_arg(0)
+        if name == "aud" and not ctx.has_role(Role.ORGANISER):
+            ctx.toast(ctx.t(FIXED_AUDIENCE), alert=True)
+            return
         if name == "nat" and not is_native(data) and not _fits_native(data):
             ctx.toast(
                 ctx.t(
@@ -142,25 +174,36 @@ def register(router: Router) -> None:
             raise PayloadError("no such setting for this poll")
         await _settings(ctx, data, fresh=False)
 
-    @router.button("pw.preview", min_role=Role.ORGANISER)
+    @router.button("pw.preview")
     async def preview(ctx: Context, value: Payload) -> None:
         data = _data(ctx, "settings")
         await ctx.set_state(FLOW, "preview", data)
         ctx.show(ctx.t(PREVIEW_HEADING))
         say_preview(ctx, data)
 
-    @router.button("pw.back", min_role=Role.ORGANISER)
+    @router.button("pw.back")
     async def back(ctx: Context, value: Payload) -> None:
         await _settings(ctx, _data(ctx, "preview"), fresh=False)
 
-    @router.button("pw.groups", min_role=Role.ORGANISER)
+    @router.button("pw.groups")
     async def groups(ctx: Context, value: Payload) -> None:
         data = _data(ctx, "preview")
-        data["chats"] = []
+        data["chats"], data["segment"] = [], None
+        if not await still_allowed(ctx, data):
+            return
         await ctx.set_state(FLOW, "groups", data)
         await _show_groups(ctx, data)
 
-    @router.button("pw.chat", min_role=Role.ORGANISER)
+    @router.button(SEGMENT, min_role=Role.ORGANISER)
+    async def toggle_segment(ctx: Context, value: Payload) -> None:
+        data = _data(ctx, "groups")
+        segment = value.int_arg(0)
+        await check_segment(ctx, data, segment)
+        data["segment"] = None if data.get("segment") == segment else segment
+        await ctx.set_state(FLOW, "groups", data)
+        await _show_groups(ctx, data)
+
+    @router.button("pw.chat")
     async def toggle_group(ctx: Context, value: Payload) -> None:
         data = _data(ctx, "groups")
         chat_id = value.int_arg(0)
@@ -173,14 +216,25 @@ def register(router: Router) -> None:
         await ctx.set_state(FLOW, "groups", data)
         await _show_groups(ctx, data)
 
-    @router.button("pw.publish", min_role=Role.ORGANISER)
+    @router.button("pw.publish")
     async def publish(ctx: Context, value: Payload) -> None:
         data = _data(ctx, "groups")
+        if not await still_allowed(ctx, data):
+            return
         served = {chat.chat_id: chat for chat in await postable_groups(ctx)}
         chats = [chat_id for chat_id in data["chats"] if chat_id in served]
-        if not chats:
+        segment: int | None = data.get("segment")
+        if segment is not None and not may_send_privately(ctx, data):  # demoted meanwhile
+            ctx.toast(ctx.t(ONLY_ORGANISERS), alert=True)
+            return
+        if not chats and segment is None:
             ctx.toast(ctx.t("Please choose at least one group."), alert=True)
             return
+        people = await recipients(ctx, segment) if segment is not None else []
+        if not chats and not people:
+            ctx.toast(ctx.t(NOBODY), alert=True)
+            return
+        data = with_segment(data, segment)
         assert ctx.member is not None
         if not await _audience_still_there(ctx, data):
             ctx.toast(
@@ -192,49 +246,67 @@ def register(router: Router) -> None:
         poll.status = PollStatus.OPEN
         poll.opened_at = ctx.now
         await ctx.uow.polls.add(poll)
-        await ctx.uow.polls.add_posts(poll.id, chats, ctx.now)
-        t = group_translator(ctx.config)
-        recipients = tuple((chat_id, None) for chat_id in chats)
-        if poll.native is not None:
-            # Telegram's own poll: the outbox sends it with sendPoll and keeps its poll id.
-            native = native_poll(poll, t, ctx.config)
-            ctx.effects.append(
-                Broadcast(
-                    batch=post_batch(poll.id),
-                    recipients=recipients,
-                    text=poll.question,
-                    poll=native,
-                )
-            )
-        else:
-            ctx.effects.append(
-                Broadcast(
-                    batch=post_batch(poll.id),
-                    recipients=recipients,
-                    text=poll_text(poll, tally(rules_of(poll), []), t, ctx.config),
-                    buttons=poll_buttons(poll, t, ctx.config),
-                )
-            )
+        if chats:
+            await ctx.uow.polls.add_posts(poll.id, chats, ctx.now)
+            ctx.effects.append(_group_copies(ctx, poll, chats))
+        ctx.effects += private_sends(poll, people, ctx.config)
         if poll.closes_at is not None:
             ctx.effects.append(close_job(poll))
         if (reminder := remind_job(poll)) is not None:
             ctx.effects.append(reminder)
+        details: dict[str, Any] = {"chats": chats}
+        if segment is not None:
+            details |= {"segment": segment, "recipients": len(people)}
         await ctx.uow.audit.record(
-            ctx.member.id, "poll.publish", f"poll:{poll.id}", ctx.now, {"chats": chats}
+            ctx.member.id, "poll.publish", f"poll:{poll.id}", ctx.now, details
         )
         await ctx.clear_state()
-        names = ", ".join(served[chat_id].title for chat_id in chats)
-        ctx.show(
-            ctx.t("Poll {id} is posted in: {groups}.", id=poll.id, groups=names)
-            + "\n"
-            + ctx.t("/polls shows it with its results and a Close button.")
-        )
+        lines = []
+        if chats:
+            names = ", ".join(served[chat_id].title for chat_id in chats)
+            lines.append(ctx.t("Poll {id} is posted in: {groups}.", id=poll.id, groups=names))
+        if segment is not None:
+            lines.append(await sent_privately_note(ctx, poll, segment, len(people)))
+        lines.append(ctx.t("/polls shows it with its results and a Close button."))
+        ctx.show("\n".join(lines))
 
-    @router.button("pw.cancel", min_role=Role.ORGANISER)
+    @router.button("pw.cancel")
     async def cancel(ctx: Context, value: Payload) -> None:
         if ctx.state is not None and ctx.state.flow == FLOW:
             await ctx.clear_state()
         ctx.show(ctx.t("Cancelled: nothing was posted."))
+
+
+async def still_allowed(ctx: Context, data: dict[str, Any]) -> bool:
+    """Whether the writer may still post the poll in `data`; if not, say so and return False.
+
+    A resident's right can go while they write: an organiser switches a group off, they leave
+    it, they are demoted. With no group left the wizard ends with the reason; a chosen group
+    that no longer takes their poll is taken off the choice, which is shown again. Organisers
+    always pass.
+    """
+    if ctx.has_role(Role.ORGANISER):
+        return True
+    if (reason := await refusal(ctx)) is not None:
+        await ctx.clear_state()
+        ctx.show(ctx.t("Your poll was not posted.") + " " + reason)
+        return False
+    allowed = {chat.chat_id for chat in await postable_groups(ctx)}
+    chosen = list(data.get("chats", []))
+    fixed = data["audience"] != PollAudience.GROUPS.value  # written before a demotion
+    if not fixed and all(chat_id in allowed for chat_id in chosen):
+        return True
+    data["chats"] = [chat_id for chat_id in chosen if chat_id in allowed]
+    data["audience"], data["followable"] = PollAudience.GROUPS.value, None
+    await ctx.set_state(FLOW, "groups", data)
+    ctx.toast(
+        ctx.t(FIXED_AUDIENCE)
+        if fixed
+        else ctx.t("A group you chose no longer takes your poll, so it is off the list."),
+        alert=True,
+    )
+    await _show_groups(ctx, data)
+    return False
 
 
 def _data(ctx: Context, step: str) -> dict[str, Any]:
@@ -333,12 +405,31 @@ def _fits_native(data: dict[str, Any]) -> bool:
     return fits_native(data["question"], data["options"])
 
 
+def _group_copies(ctx: Context, poll: Poll, chats: list[int]) -> Broadcast:
+    """The poll's copies for its groups: one outbox row per group."""
+    t = group_translator(ctx.config)
+    recipients = tuple((chat_id, None) for chat_id in chats)
+    if poll.native is not None:
+        # Telegram's own poll: the outbox sends it with sendPoll and keeps its poll id.
+        native = native_poll(poll, t, ctx.config)
+        return Broadcast(
+            batch=post_batch(poll.id), recipients=recipients, text=poll.question, poll=native
+        )
+    return Broadcast(
+        batch=post_batch(poll.id),
+        recipients=recipients,
+        text=poll_text(poll, tally(rules_of(poll), []), t, ctx.config),
+        buttons=poll_buttons(poll, t, ctx.config),
+    )
+
+
 async def _show_groups(ctx: Context, data: dict[str, Any]) -> None:
     active = await postable_groups(ctx)
-    if not active:
+    privately = may_send_privately(ctx, data)
+    if not active and not privately:
         ctx.show(ctx.t("I am not in any community group yet. An organiser can add me to one."))
         return
-    rows = [
+    rows: list[tuple[Button, ...]] = [
         (
             Button(
                 ("✅ " if chat.chat_id in data["chats"] else "") + chat.title,
@@ -347,9 +438,17 @@ async def _show_groups(ctx: Context, data: dict[str, Any]) -> None:
         )
         for chat in active
     ]
+    text = ctx.t("Which groups should it be posted in?")
+    if not active:
+        text = ctx.t("I am not in any community group yet, but you can send the poll privately.")
+    if privately:
+        rows += await segment_rows(ctx, data)
+        text += "\n\n" + await segment_note(ctx, data)
+    elif ctx.has_role(Role.ORGANISER):
+        text += "\n\n" + ctx.t(NATIVE_IN_GROUPS)
     rows.append((Button(ctx.t("Publish"), payload("pw.publish")),))
     rows.append((Button(ctx.t("Cancel"), payload("pw.cancel")),))
-    ctx.show(ctx.t("Which groups should it be posted in?"), tuple(rows))
+    ctx.show(text, tuple(rows))
 
 
 def say_preview(ctx: Context, data: dict[str, Any]) -> None:

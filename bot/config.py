@@ -86,6 +86,9 @@ class Settings(BaseSettings):
     quiet_hours: Annotated[tuple[time, time] | None, NoDecode] = None
 
     scheduler_tick_seconds: PositiveFloat = 5
+    # How often a poll's group messages show the new count at most (one edit a message a
+    # slot). Below 3 s the per-group rate limit, not the slot, keeps edits to 20 a minute.
+    poll_refresh_seconds: int = Field(default=5, ge=1, le=60)
 
     log_format: Literal["plain", "json"] = "plain"
     log_level: str = "INFO"

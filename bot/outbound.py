@@ -95,13 +95,16 @@ class TelegramOutbound:
                 log.exception("%s not delivered", type(effect).__name__)
 
     async def send_stored(self, chat_id: int, payload: Mapping[str, Any]) -> int | Sent:
-        """Send one outbox message (`{"text", "buttons"[, "poll"]}`, as the engine stores it).
+        """Send one outbox message (`{"text", "buttons"[, "poll" | "edit"]}`).
 
         Unlike `deliver`, failures are raised: the outbox records each outcome in its row.
+        With `"edit": <message id>` the row edits that message of the chat instead (a
+        person's own copy of a poll, brought to its final result).
 
         Returns:
             The message id of its last part (the one carrying the buttons); for a native poll,
-            its message id with Telegram's poll id as the receipt (`{"poll_id": ...}`).
+            its message id with Telegram's poll id as the receipt (`{"poll_id": ...}`); for
+            an edit, the id of the message edited.
 
         Raises:
             ApiError: the message was not sent (a subclass says why).
@@ -109,7 +112,27 @@ class TelegramOutbound:
         buttons = keyboard_from_data(payload.get("buttons", []))
         if (poll := payload.get("poll")) is not None:
             return await self._send_poll(chat_id, NativePoll.from_data(poll), buttons)
+        if (message_id := payload.get("edit")) is not None:
+            return await self._edit_stored(chat_id, int(message_id), payload["text"], buttons)
         return await self._send_parts(chat_id, split_text(payload["text"]), buttons)
+
+    async def _edit_stored(
+        self, chat_id: int, message_id: int, text: str, buttons: Keyboard
+    ) -> int:
+        """Edit a message from the outbox; one already showing it, or gone, needs nothing more.
+
+        Unlike a reply's edit, a message the person deleted is not sent anew: a bulk edit
+        brings a copy up to date and must not write to thousands of people again.
+        """
+        params: dict[str, Any] = {"chat_id": chat_id, "message_id": message_id, "text": text}
+        if markup := inline_keyboard(buttons):
+            params["reply_markup"] = markup
+        try:
+            await self._call("editMessageText", params)
+        except BadRequest as exc:
+            if not exc.says(NOT_MODIFIED, *EDIT_TARGET_GONE):
+                raise
+        return message_id
 
     async def _send_poll(self, chat_id: int, poll: NativePoll, buttons: Keyboard) -> Sent:
         params = {"chat_id": chat_id, **poll_params(poll)}

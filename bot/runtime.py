@@ -66,6 +66,7 @@ def community_config(settings: Settings, bot_username: str) -> CommunityConfig:
         community_name=settings.community_name,
         quiet_hours=settings.quiet_hours,
         pseudonym_key=settings.pseudonym_key(),
+        poll_refresh_seconds=settings.poll_refresh_seconds,
     )
 
 

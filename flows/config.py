@@ -20,6 +20,8 @@ class CommunityConfig:
         quiet_hours: Local (start, end) during which non-urgent private messages wait; None
             for no quiet hours. The span may cross midnight (22:00-07:00).
         pseudonym_key: The secret that keys anonymous respondents' pseudonyms (never stored).
+        poll_refresh_seconds: The length of a poll's refresh slot: its group messages are
+            edited at most once a slot, at the slot's end.
     """
 
     bot_username: str
@@ -29,6 +31,7 @@ class CommunityConfig:
     community_name: str = "Townsquare"
     quiet_hours: tuple[time, time] | None = None
     pseudonym_key: bytes = field(default=b"townsquare", repr=False)
+    poll_refresh_seconds: int = 5
 
     def deep_link(self, start_payload: str | None = None) -> str:
         """Return a t.me link that opens the private chat with the bot (with a /start payload)."""

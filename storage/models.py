@@ -147,6 +147,10 @@ class CommunityChat(Base):
     added_at: Mapped[datetime]
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     removed_at: Mapped[datetime | None]
+    # Whether residents (not only organisers) may post polls here; an organiser switches it.
+    resident_polls: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=sql_text("false")
+    )
 
 
 class ChatMembership(Base):
@@ -498,6 +502,10 @@ class Poll(Base):
     updated_at: Mapped[datetime]
     opened_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
+
+    # SQLite would give a deleted poll's id to the next one; its outbox batches (`poll:<id>`)
+    # would then look already sent. AUTOINCREMENT never reuses an id (PostgreSQL never does).
+    __table_args__ = ({"sqlite_autoincrement": True},)
 
 
 class PollPost(Base):

@@ -1,4 +1,8 @@
-"""Closing a poll: votes freeze, every copy shows the final result, each group hears the outcome."""
+"""Closing a poll: votes freeze, every copy shows the final result, each group hears the outcome.
+
+Private copies (a poll sent to a segment) are brought to the final result by outbox edits
+(`flows/poll/private_copies.py`); their readers are not sent the outcome again.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +15,7 @@ from flows.jobs import JobContext
 from flows.poll.facts import kind_of, option_labels
 from flows.poll.kinds import PollKind
 from flows.poll.live import current_tally, group_translator, refresh_copies
+from flows.poll.private_copies import PRIVATE_END, close_private_copies
 from flows.poll.tally import Tally
 from flows.router import Router
 from storage.models import Poll, PollStatus
@@ -31,7 +36,8 @@ async def close_poll(
     """Close an open poll (the caller holds its row lock) and return what to tell the groups.
 
     Returns:
-        Edits of every copy to the final result and the outcome posted in each group.
+        Edits of every group copy to the final result and the outcome posted in each group
+        (private copies get their edits queued in the outbox here).
     """
     poll.status = PollStatus.CLOSED
     poll.closed_at = now
@@ -48,6 +54,7 @@ async def close_poll(
                 text=outcome_text(poll, counted, group_translator(config)),
             )
         )
+    effects += await close_private_copies(uow, poll, config, now, counted)
     return effects
 
 
@@ -78,10 +85,18 @@ def outcome_text(poll: Poll, counted: Tally, t: Translator) -> str:
 
 
 def register(router: Router) -> None:
-    """Register the closing job."""
+    """Register the closing job and its follow-up for private copies sent meanwhile."""
 
     @router.job(CLOSE, max_lateness=None)
     async def close_due(job: JobContext) -> None:
         poll = await job.uow.polls.get_locked(int(job.data["poll"]))
         if poll is not None and poll.status is PollStatus.OPEN:
             job.effects += await close_poll(job.uow, poll, job.config, job.now)
+
+    @router.job(PRIVATE_END, max_lateness=None)
+    async def close_copies_in_flight(job: JobContext) -> None:
+        # Private copies that were being sent when the poll closed: edit those that went out.
+        poll = await job.uow.polls.get(int(job.data["poll"]))
+        if poll is not None and poll.status is PollStatus.CLOSED:
+            counted = await current_tally(job.uow, poll)
+            job.effects += await close_private_copies(job.uow, poll, job.config, job.now, counted)

@@ -5,6 +5,10 @@ the current few-second slot; the job key is the poll and the slot, so however ma
 in one slot, one job runs (the `Schedule` effect is idempotent per key). Each copy is therefore
 edited at most once a slot, and the refresh after the last vote recounts from the database, so
 what a group shows is exact a few seconds after the last vote.
+
+Only group copies (`poll_posts`) are refreshed. Private copies sent to a segment are outbox
+rows, not posts, and are left alone: a tap would otherwise cost thousands of edits (see
+`flows/poll/private_copies.py`).
 """
 
 from __future__ import annotations
@@ -25,7 +29,6 @@ from storage.models import NativeMode, Poll, PollPost, PollStatus
 from storage.uow import UnitOfWork
 
 REFRESH = "poll.refresh"
-REFRESH_SECONDS = 5  # one edit per message per slot: 12 a minute, under Telegram's 20 per group
 # A copy still waiting in the outbox has no message id yet; look again while it may still go.
 AWAIT_POST = timedelta(minutes=30)
 
@@ -45,13 +48,20 @@ async def current_tally(uow: UnitOfWork, poll: Poll) -> Tally:
     return tally(rules_of(poll), await uow.ballots.choices(poll.id))
 
 
-def schedule_refresh(effects: list[Effect], poll_id: int, now: datetime) -> None:
-    """Ask for the poll's copies to be brought up to date at the end of the current slot."""
-    slot = int(now.timestamp()) // REFRESH_SECONDS
+def schedule_refresh(
+    effects: list[Effect], poll_id: int, now: datetime, config: CommunityConfig
+) -> None:
+    """Ask for the poll's copies to be brought up to date at the end of the current slot.
+
+    Slots are `config.poll_refresh_seconds` long (5 s by default: one edit a message a slot
+    is 12 a minute, under Telegram's 20 a group).
+    """
+    seconds = config.poll_refresh_seconds
+    slot = int(now.timestamp()) // seconds
     effects.append(
         Schedule(
             kind=REFRESH,
-            due_at=datetime.fromtimestamp((slot + 1) * REFRESH_SECONDS, UTC),
+            due_at=datetime.fromtimestamp((slot + 1) * seconds, UTC),
             key=f"{poll_id}:{slot}",
             data={"poll": poll_id},
         )
@@ -70,7 +80,7 @@ async def refresh_copies(
     Telegram draws a native poll's counts itself: its copies are only stopped once closed.
     """
     if poll.native:
-        return _stop_native(await uow.polls.posts(poll.id), poll, now)
+        return _stop_native(await uow.polls.posts(poll.id), poll, config, now)
     if counted is None:
         counted = await current_tally(uow, poll)
     t = group_translator(config)
@@ -86,19 +96,19 @@ async def refresh_copies(
                 chat_id=post.chat_id, message_id=post.message_id, text=text, buttons=buttons
             )
         )
-    if waiting:
-        schedule_refresh(
-            effects, poll.id, now
-        )  # the slot under way: this job ran in an earlier one
+    if waiting:  # in the slot under way: this job ran in an earlier one
+        schedule_refresh(effects, poll.id, now, config)
     return effects
 
 
-def _stop_native(posts: Sequence[PollPost], poll: Poll, now: datetime) -> list[Effect]:
+def _stop_native(
+    posts: Sequence[PollPost], poll: Poll, config: CommunityConfig, now: datetime
+) -> list[Effect]:
     if poll.status is not PollStatus.CLOSED:
         return []
     effects: list[Effect] = list(stop_copies(posts))
     if any(p.message_id is None and now - p.posted_at < AWAIT_POST for p in posts):
-        schedule_refresh(effects, poll.id, now)  # stop the copies still in the outbox later
+        schedule_refresh(effects, poll.id, now, config)  # stop copies still in the outbox later
     return effects
 
 

@@ -86,7 +86,7 @@ def _figures(kind: PollKind, result: OptionResult, t: Translator) -> str:
 
 def poll_text(poll: Poll, tally: Tally, t: Translator, config: CommunityConfig) -> str:
     """The text of the poll message in a group, as it should read now."""
-    lines = [f"📊 {poll.question}", _subtitle(poll, t), ""]
+    lines = [f"📊 {poll.question}", subtitle(poll, t), ""]
     if results_shown(poll):
         lines += result_lines(poll, tally, t)
         lines.append("")
@@ -103,7 +103,8 @@ def poll_text(poll: Poll, tally: Tally, t: Translator, config: CommunityConfig) 
     return "\n".join(lines)
 
 
-def _subtitle(poll: Poll, t: Translator) -> str:
+def subtitle(poll: Poll, t: Translator) -> str:
+    """The line under the question: the kind, its limits, whether names are kept."""
     parts = [t(KIND_NAMES[kind_of(poll)])]
     if kind_of(poll) is PollKind.MULTIPLE and poll.max_choices:
         parts.append(t("up to {count}", count=poll.max_choices))

@@ -1,7 +1,10 @@
 """Polls' part of /mydata. Identified ballots are exported; anonymous ones cannot be found.
 
-Nothing needs erasing on /forget: an identified ballot refers to the member row only, and
-/forget strips that row of everything that names the person while the ballot still counts.
+Nothing needs erasing here on /forget: an identified ballot refers to the member row only,
+and /forget strips that row of everything that names the person while the ballot still counts.
+A private copy of a poll is an outbox row addressed to the member (`poll:<id>:dm`, and its
+closing edit `poll:<id>:dm:end`); /forget deletes those with every outbox row of theirs, so the
+copy's buttons stop voting.
 """
 
 from __future__ import annotations

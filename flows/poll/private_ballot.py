@@ -142,7 +142,7 @@ def register(router: Router) -> None:
             text += "\n\n" + ctx.t("The results so far:") + "\n"
             text += "\n".join(result_lines(poll, counted, ctx.t))
         ctx.show(text)
-        schedule_refresh(ctx.effects, poll.id, ctx.now)
+        schedule_refresh(ctx.effects, poll.id, ctx.now, ctx.config)
 
 
 async def _open(ctx: Context, poll: Poll, chat_id: int) -> bool:

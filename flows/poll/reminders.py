@@ -4,10 +4,12 @@ When a poll with a deadline is published, a `poll.remind` job is scheduled for a
 the deadline, or half-way for a poll that runs less than two days (1 hour: after 30 minutes;
 1 day: after 12 hours; 3 days and 1 week: 24 hours before). When it runs, while the poll is
 still open, it writes privately to everyone the poll is meant for who started the bot (active,
-not /stop-ped) and has no ballot: the members the bot knows in the poll's groups, or the
-followers of its topic or area. The message goes through the outbox (quiet hours hold it back)
-with a button to the poll: the group message for polls voted there, the private ballot for the
-others. The job key is the poll, and the outbox batch one per poll, so nobody is reminded twice.
+not /stop-ped) and has no ballot: the members the bot knows in the poll's groups, the people
+it was sent to privately, or the followers of its topic or area. The message goes through the
+outbox (quiet hours hold it back) with a button to the poll: the group message for polls voted
+there, the private ballot for the others. Someone who got a private copy is reminded with that
+copy's own buttons instead, so they vote from the reminder without scrolling back. The job key
+is the poll, and the outbox batch one per poll, so nobody is reminded twice.
 
 An anonymous ballot is found by the pseudonym the person would vote under, computed here with
 the secret, as a second vote would be refused: the bot learns that someone voted, never what.
@@ -26,6 +28,7 @@ from flows.i18n import N_, translator
 from flows.jobs import JobContext
 from flows.poll.facts import is_one_tap, is_open, voter_key
 from flows.poll.message import deep_link
+from flows.poll.private_copies import copy_buttons
 from flows.router import Router
 from storage.models import Member, NativeMode, Poll, PollAudience
 from storage.uow import UnitOfWork
@@ -80,8 +83,11 @@ async def _audience(uow: UnitOfWork, poll: Poll) -> list[tuple[Member, int | Non
             return []  # the topic is gone: nobody can vote any more
         followers = await uow.members.audience(poll.followable_id)
         return [(member, in_groups.get(member.id)) for member in followers]
-    # "Everyone" may vote, but the bot reminds only those it knows the poll concerns.
-    return [(member, in_groups[member_id]) for member_id, member in members.items()]
+    # "Everyone" may vote, but the bot reminds only those it knows the poll concerns: the
+    # members of its groups and whoever it was sent to privately.
+    for member in await uow.polls.private_recipients(poll.id):
+        members.setdefault(member.id, member)
+    return [(member, in_groups.get(member_id)) for member_id, member in members.items()]
 
 
 async def not_voted(
@@ -107,20 +113,30 @@ async def reminders(
     if arrives >= poll.closes_at:
         return []  # quiet hours would hold it back until the poll has closed
     people = await not_voted(uow, poll, await _audience(uow, poll), config.pseudonym_key)
+    sent_privately = {member.id for member in await uow.polls.private_recipients(poll.id)}
     links = {post.chat_id: post.message_id for post in await uow.polls.posts(poll.id)}
     titles = {chat.chat_id: chat.title for chat in await uow.chats.active()}
     # A follower the bot has not seen in any of the groups is pointed at the first copy: in a
     # public group the link opens it; otherwise the message still names the group.
     first = next((chat_id for chat_id, message_id in links.items() if message_id), None)
-    groups: dict[tuple[str, int | None], list[tuple[int, int | None]]] = {}
+    # Keyed by language and where the poll is for them: a group, or their private copy.
+    groups: dict[tuple[str, int | None, bool], list[tuple[int, int | None]]] = {}
     for member, chat_id in people:
         assert member.telegram_id is not None
         language = member.language or config.default_language
-        key = (language, chat_id if chat_id is not None else first)
+        key: tuple[str, int | None, bool] = (
+            (language, None, True)
+            if member.id in sent_privately
+            else (language, chat_id if chat_id is not None else first, False)
+        )
         groups.setdefault(key, []).append((member.telegram_id, member.id))
     sends = []
-    for (language, chat_id), recipients in groups.items():
-        text, buttons = _render(poll, config, language, chat_id, links, titles)
+    for (language, chat_id, privately), recipients in groups.items():
+        if privately:
+            t = translator(language)
+            text, buttons = _reminder(poll, config, language), copy_buttons(poll, t, config)
+        else:
+            text, buttons = _render(poll, config, language, chat_id, links, titles)
         # One batch for the poll: whoever is in it is never written to twice.
         sends.append(
             Broadcast(
@@ -142,9 +158,7 @@ def _render(
     titles: dict[int, str],
 ) -> tuple[str, Keyboard]:
     t = translator(language)
-    assert poll.closes_at is not None
-    closes = poll.closes_at.astimezone(config.timezone).strftime("%Y-%m-%d %H:%M")
-    text = t(REMINDER, question=poll.question, time=closes)
+    text = _reminder(poll, config, language)
     if is_one_tap(poll) or poll.native is not None:
         # Voted under the group message: the button opens it (for members of that group).
         message_id = links.get(chat_id) if chat_id is not None else None
@@ -153,6 +167,13 @@ def _render(
         link = message_link(chat_id, message_id) if chat_id and message_id else None
         return text, (((Button(t(OPEN_POLL), url=link),),) if link else ())
     return text, ((Button(t(VOTE), url=config.deep_link(deep_link(poll))),),)
+
+
+def _reminder(poll: Poll, config: CommunityConfig, language: str) -> str:
+    """The reminder's first line: the question and when it closes."""
+    assert poll.closes_at is not None
+    closes = poll.closes_at.astimezone(config.timezone).strftime("%Y-%m-%d %H:%M")
+    return translator(language)(REMINDER, question=poll.question, time=closes)
 
 
 def register(router: Router) -> None:

@@ -59,6 +59,29 @@ class ChatRepository:
         )
         return (await self._session.execute(statement)).scalars().all()
 
+    async def set_resident_polls(self, chat_id: int, allowed: bool) -> CommunityChat | None:
+        """Let residents post polls in an active chat, or stop them; None if it is not served."""
+        chat = await self._session.get(CommunityChat, chat_id)
+        if chat is None or not chat.active:
+            return None
+        chat.resident_polls = allowed
+        await self._session.flush()
+        return chat
+
+    async def resident_poll_chats(self, member_id: int) -> Sequence[CommunityChat]:
+        """Return the served chats that take residents' polls and the member was seen in."""
+        statement = (
+            select(CommunityChat)
+            .join(ChatMembership, ChatMembership.chat_id == CommunityChat.chat_id)
+            .where(
+                ChatMembership.member_id == member_id,
+                CommunityChat.active.is_(True),
+                CommunityChat.resident_polls.is_(True),
+            )
+            .order_by(CommunityChat.title)
+        )
+        return (await self._session.execute(statement)).scalars().all()
+
     async def add_member(self, chat_id: int, member_id: int, at: datetime) -> None:
         """Record that a member is in a chat (idempotent)."""
         await self._session.execute(

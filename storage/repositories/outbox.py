@@ -94,19 +94,36 @@ class OutboxRepository:
         Returns:
             How many rows were added.
         """
+        messages = [(recipient, payload) for recipient in recipients]
+        return await self.enqueue_each(batch, messages, not_before, at)
+
+    async def enqueue_each(
+        self,
+        batch: str,
+        messages: Sequence[tuple[Recipient, dict[str, Any]]],
+        not_before: datetime,
+        at: datetime,
+    ) -> int:
+        """Queue a message of its own for each recipient; a recipient already in `batch` is skipped.
+
+        For sends that differ per person, such as edits of each person's own copy of a message.
+
+        Returns:
+            How many rows were added.
+        """
         added = 0
         rows = [
             {
                 "batch": batch,
-                "chat_id": r.chat_id,
-                "member_id": r.member_id,
+                "chat_id": recipient.chat_id,
+                "member_id": recipient.member_id,
                 "payload": payload,
                 "status": OutboxStatus.PENDING,
                 "not_before": not_before,
                 "attempts": 0,
                 "created_at": at,
             }
-            for r in recipients
+            for recipient, payload in messages
         ]
         for start in range(0, len(rows), 1000):  # stay under the drivers' parameter limits
             statement = (

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, union
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import (
@@ -26,6 +27,26 @@ from storage.repositories.dialect import can_exist, insert_for
 def post_batch(poll_id: int) -> str:
     """The outbox batch a poll's group messages are sent in (one row per group)."""
     return f"poll:{poll_id}"
+
+
+def private_batch(poll_id: int) -> str:
+    """The outbox batch a poll's private copies are sent in (one row per person)."""
+    return f"poll:{poll_id}:dm"
+
+
+def private_end_batch(poll_id: int) -> str:
+    """The outbox batch that edits each sent private copy to the final result on closing."""
+    return f"poll:{poll_id}:dm:end"
+
+
+@dataclass(frozen=True, slots=True)
+class PrivateCopy:
+    """A private copy of a poll that has gone out: whose chat, which message, what language."""
+
+    chat_id: int
+    member_id: int | None
+    message_id: int
+    language: str | None
 
 
 class PollRepository:
@@ -150,7 +171,8 @@ class PollRepository:
         """Return how many members the poll is meant for, to measure turnout against.
 
         For a poll for followers: the (consented) followers of its topic or area. Otherwise
-        the members the bot knows in the groups the poll is posted in.
+        the members the bot knows in the groups the poll is posted in, with everyone it was
+        sent to privately.
 
         Group members are the people who started the bot and were seen in one of the groups:
         the bot cannot know more without asking Telegram.
@@ -168,9 +190,15 @@ class PollRepository:
                 )
             )
             return int((await self._session.execute(followers)).scalar_one())
-        statement = select(func.count(func.distinct(ChatMembership.member_id))).where(
+        # The members seen in its groups, and the people it was sent to privately (a segment).
+        in_groups = select(ChatMembership.member_id.label("member_id")).where(
             ChatMembership.chat_id.in_(select(PollPost.chat_id).where(PollPost.poll_id == poll_id))
         )
+        sent_to = select(OutboxMessage.member_id.label("member_id")).where(
+            OutboxMessage.batch == private_batch(poll_id), OutboxMessage.member_id.is_not(None)
+        )
+        people = union(in_groups, sent_to).subquery()
+        statement = select(func.count()).select_from(people)
         return int((await self._session.execute(statement)).scalar_one())
 
     async def group_messages(self, poll_id: int) -> Sequence[tuple[int, int, datetime | None]]:
@@ -189,8 +217,18 @@ class PollRepository:
         return [(chat_id, message_id, at) for chat_id, message_id, at in rows if message_id]
 
     async def delete(self, poll_id: int) -> None:
-        """Delete the poll; its copies, ballots and suggestions go with it (ON DELETE CASCADE)."""
+        """Delete the poll; its copies, ballots and suggestions go with it (ON DELETE CASCADE).
+
+        Its private copies' outbox rows go too: an unsent copy is not sent, a kept button no
+        longer votes, and SQLite may give the next poll this id, whose copies must not be
+        skipped as if sent already.
+        """
         await self._session.execute(delete(Poll).where(Poll.id == poll_id))
+        await self._session.execute(
+            delete(OutboxMessage).where(
+                OutboxMessage.batch.in_((private_batch(poll_id), private_end_batch(poll_id)))
+            )
+        )
         self._read.pop(poll_id, None)
         self._chats.pop(poll_id, None)
 
@@ -213,3 +251,88 @@ class PollRepository:
             .order_by(Member.id, PollPost.id)
         )
         return [(member, chat_id) for member, chat_id in (await self._session.execute(statement))]
+
+    async def private_copy_sent(self, poll_id: int, chat_id: int) -> bool:
+        """Whether a private copy of the poll went (or is going) out to this private chat.
+
+        A row being sent counts: the person may tap before its outcome is recorded.
+        """
+        statement = select(OutboxMessage.id).where(
+            OutboxMessage.batch == private_batch(poll_id),
+            OutboxMessage.chat_id == chat_id,
+            OutboxMessage.status.in_((OutboxStatus.SENT, OutboxStatus.SENDING)),
+        )
+        return (await self._session.execute(statement)).first() is not None
+
+    async def private_copies(self, poll_id: int) -> Sequence[PrivateCopy]:
+        """Return the private copies the outbox has sent, with their readers' languages."""
+        statement = (
+            select(
+                OutboxMessage.chat_id,
+                OutboxMessage.member_id,
+                OutboxMessage.message_id,
+                Member.language,
+            )
+            .outerjoin(Member, Member.id == OutboxMessage.member_id)
+            .where(
+                OutboxMessage.batch == private_batch(poll_id),
+                OutboxMessage.status == OutboxStatus.SENT,
+                OutboxMessage.message_id.is_not(None),
+            )
+            .order_by(OutboxMessage.id)
+        )
+        rows = (await self._session.execute(statement)).all()
+        return [
+            PrivateCopy(chat, member, message, language)
+            for chat, member, message, language in rows
+            if message is not None
+        ]
+
+    async def private_copy_count(self, poll_id: int) -> int:
+        """Return how many people the poll is sent (or being sent) to privately."""
+        statement = select(func.count()).where(OutboxMessage.batch == private_batch(poll_id))
+        return int((await self._session.execute(statement)).scalar_one())
+
+    async def private_copies_sending(self, poll_id: int) -> bool:
+        """Whether some private copy is being sent right now (claimed, outcome not recorded)."""
+        statement = select(OutboxMessage.id).where(
+            OutboxMessage.batch == private_batch(poll_id),
+            OutboxMessage.status == OutboxStatus.SENDING,
+        )
+        return (await self._session.execute(statement)).first() is not None
+
+    async def withdraw_private_copies(self, poll_id: int) -> int:
+        """Delete the private copies still waiting in the outbox (a closed poll is not sent).
+
+        Only rows no sender has claimed: on PostgreSQL a row claimed meanwhile is re-checked
+        and kept, so a copy is either withdrawn or sent, never both.
+
+        Returns:
+            How many copies were withdrawn.
+        """
+        result = await self._session.execute(
+            delete(OutboxMessage).where(
+                OutboxMessage.batch == private_batch(poll_id),
+                OutboxMessage.status == OutboxStatus.PENDING,
+            )
+        )
+        return int(result.rowcount)  # type: ignore[attr-defined]
+
+    async def private_recipients(self, poll_id: int) -> Sequence[Member]:
+        """Return the people a private copy reached who may still be written to.
+
+        Consented and reachable (active), with a Telegram id, not stopped (/stop).
+        """
+        statement = (
+            select(Member)
+            .join(OutboxMessage, OutboxMessage.member_id == Member.id)
+            .where(
+                OutboxMessage.batch == private_batch(poll_id),
+                OutboxMessage.status == OutboxStatus.SENT,
+                Member.status == MemberStatus.ACTIVE,
+                Member.telegram_id.is_not(None),
+                Member.broadcasts_stopped_at.is_(None),
+            )
+            .order_by(Member.id)
+        )
+        return (await self._session.execute(statement)).scalars().all()

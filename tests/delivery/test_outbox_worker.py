@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from sqlalchemy import update
 
 from bot.emulator import RunningEmulator
@@ -239,3 +240,64 @@ async def test_two_workers_drain_one_outbox_without_sending_anything_twice(
         f"\ninstance-a sent {sum(r.claimed_by == 'instance-a' for r in rows)}, "
         f"instance-b {sum(r.claimed_by == 'instance-b' for r in rows)}; no repeat"
     )
+
+
+async def test_a_stored_edit_edits_its_message_and_a_gone_one_is_not_sent_again() -> None:
+    api = FakeApi()
+    outbound = TelegramOutbound(api, on_unreachable=Unreachable(), refresh_commands=Unreachable())
+    edit = {"edit": 77, "text": "Voting has closed.", "buttons": []}
+    assert await outbound.send_stored(5, edit) == 77
+    assert api.calls[0].method == "editMessageText"
+    assert api.calls[0].params == {"chat_id": 5, "message_id": 77, "text": "Voting has closed."}
+    # Already showing it, or deleted by its reader: done, and nobody is written to anew.
+    api.fail("editMessageText", BadRequest("Bad Request: message is not modified"))
+    api.fail("editMessageText", BadRequest("Bad Request: message to edit not found"))
+    assert await outbound.send_stored(5, edit) == 77
+    assert await outbound.send_stored(5, edit) == 77
+    assert api.methods() == ["editMessageText"] * 3
+    api.fail("editMessageText", BadRequest("Bad Request: chat not found"))
+    with pytest.raises(BadRequest):
+        await outbound.send_stored(5, edit)
+
+
+async def test_edits_of_each_persons_copy_go_out_once(database: Database, clock: FakeClock) -> None:
+    def edits_for(chats: list[int]) -> list[tuple[Recipient, dict[str, Any]]]:
+        return [
+            (Recipient(chat), {"edit": 100 + chat, "text": "Final", "buttons": []})
+            for chat in chats
+        ]
+
+    async with database.unit_of_work() as uow:
+        assert (
+            await uow.outbox.enqueue_each("edits", edits_for([1, 2, 3]), clock.now(), clock.now())
+            == 3
+        )
+        await uow.commit()
+    api = FakeApi()
+    outbound = TelegramOutbound(
+        api, on_unreachable=Unreachable(), refresh_commands=Unreachable(), policy=BULK_RETRY
+    )
+    worker = OutboxWorker(
+        database, outbound, on_unreachable=Unreachable(), lease=LEASE, clock=clock
+    )
+    worker.start()
+    try:
+        for _ in range(1500):
+            rows = await by_chat(database)
+            if all(row.status is OutboxStatus.SENT for row in rows.values()):
+                break
+            await asyncio.sleep(0.02)
+    finally:
+        await worker.stop()
+    rows = await by_chat(database)
+    assert {chat: row.message_id for chat, row in rows.items()} == {1: 101, 2: 102, 3: 103}
+    assert sorted(call.params["message_id"] for call in api.calls) == [101, 102, 103]
+    # Queued again (a closing run twice): the rows are there already, nothing is added.
+    async with database.unit_of_work() as uow:
+        assert (
+            await uow.outbox.enqueue_each(
+                "edits", edits_for([1, 2, 3, 4]), clock.now(), clock.now()
+            )
+            == 1
+        )
+        await uow.commit()

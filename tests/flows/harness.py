@@ -17,6 +17,8 @@ from flows.events import (
     ChatKind,
     CommandReceived,
     InboundEvent,
+    MemberJoined,
+    MemberLeft,
     Person,
     TextReceived,
 )
@@ -109,6 +111,14 @@ class Harness:
             message_id=message_id,
         )
         return await self.send(event)
+
+    async def joins(self, who: Person, chat: Chat) -> list[Effect]:
+        """`who` joins the group `chat` while the bot is in it."""
+        return await self.send(MemberJoined(**self._base(who, chat), member=who))  # type: ignore[arg-type]
+
+    async def leaves(self, who: Person, chat: Chat) -> list[Effect]:
+        """`who` leaves the group `chat`."""
+        return await self.send(MemberLeft(**self._base(who, chat), member=who))  # type: ignore[arg-type]
 
     async def tap(self, who: Person, effects: Sequence[Effect], label: str) -> list[Effect]:
         """Press the button whose text contains `label` on the last message in `effects`."""

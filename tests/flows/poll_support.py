@@ -43,8 +43,12 @@ async def write_poll(
     settings: tuple[str, ...] = (),
     chats: tuple[Chat, ...] = (ELM,),
     question: str = "Where should the new bench go?",
+    segment: int | None = None,
 ) -> int:
-    """Write and publish a poll as the organiser (onboarded on first use); return its id."""
+    """Write and publish a poll as the organiser (onboarded on first use); return its id.
+
+    With a `segment` (0: everyone) it is also sent privately to that segment.
+    """
     olga = organiser()
     async with harness.database.unit_of_work() as uow:
         known = await uow.members.get_by_telegram_id(ORGANISER_ID)
@@ -62,8 +66,11 @@ async def write_poll(
     await press(harness, olga, "pw.groups")
     for chat in chats:
         await press(harness, olga, "pw.chat", chat.chat_id)
+    if segment is not None:
+        await press(harness, olga, "pw.seg", segment)
     done = await press(harness, olga, "pw.publish")
-    assert "is posted in" in str(done), done
+    expected = "is posted in" if segment is None else "is being sent privately"
+    assert expected in str(done), done
     async with harness.database.unit_of_work() as uow:
         return int(
             (await uow.session.scalars(select(Poll.id).order_by(Poll.id.desc()))).first() or 0
@@ -72,13 +79,24 @@ async def write_poll(
 
 async def send_posts(harness: Harness, poll_id: int) -> dict[int, int]:
     """Do what the outbox worker does for a poll's group messages: send them, note their ids."""
+    return await _send_batch(harness, f"poll:{poll_id}", 500)
+
+
+async def _send_batch(harness: Harness, batch: str, first_id: int) -> dict[int, int]:
+    """Mark the outbox rows of `batch` still waiting as sent, with message ids from `first_id`.
+
+    Returns:
+        The message id each chat got.
+    """
     async with harness.database.unit_of_work() as uow:
         rows = (
             await uow.session.scalars(
-                select(OutboxMessage).where(OutboxMessage.batch == f"poll:{poll_id}")
+                select(OutboxMessage)
+                .where(OutboxMessage.batch == batch, OutboxMessage.status == OutboxStatus.PENDING)
+                .order_by(OutboxMessage.id)
             )
         ).all()
-        sent = {row.chat_id: 500 + index for index, row in enumerate(rows)}
+        sent = {row.chat_id: first_id + index for index, row in enumerate(rows)}
         for row in rows:
             await uow.session.execute(
                 update(OutboxMessage)
@@ -117,3 +135,35 @@ async def outbox(harness: Harness, batch: str) -> list[dict[str, Any]]:
     async with harness.database.unit_of_work() as uow:
         rows = await uow.session.scalars(select(OutboxMessage).where(OutboxMessage.batch == batch))
         return [{"chat_id": r.chat_id, **r.payload} for r in rows]
+
+
+async def write_private_poll(
+    harness: Harness,
+    kind: str,
+    options: tuple[str, ...] = (),
+    *,
+    segment: int = 0,
+    chats: tuple[Chat, ...] = (),
+    settings: tuple[str, ...] = (),
+    question: str = "Where should the new bench go?",
+) -> int:
+    """Write a poll as the organiser and send it privately to a segment (0: everyone).
+
+    `chats` are groups it is also posted in.
+    """
+    return await write_poll(
+        harness, kind, options, settings=settings, chats=chats, question=question, segment=segment
+    )
+
+
+async def send_private_copies(harness: Harness, poll_id: int) -> dict[int, int]:
+    """Do what the outbox worker does for a poll's private copies: send them, note their ids."""
+    return await _send_batch(harness, f"poll:{poll_id}:dm", 900)
+
+
+async def stored(harness: Harness, poll_id: int) -> Poll:
+    """The poll as stored now."""
+    async with harness.database.unit_of_work() as uow:
+        poll = await uow.polls.get(poll_id)
+        assert poll is not None
+        return poll

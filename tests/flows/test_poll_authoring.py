@@ -99,11 +99,12 @@ async def test_a_deadline_schedules_the_closing(harness: Harness) -> None:
     assert (poll.closes_at - harness.clock.now()).total_seconds() == 24 * 3600
 
 
-async def test_residents_cannot_write_polls(harness: Harness) -> None:
+async def test_residents_cannot_write_polls_where_no_group_allows_it(harness: Harness) -> None:
     ann = person("Ann")
     await onboard(harness, ann)
-    assert "only for organisers" in texts(await harness.command(ann, "newpoll"))
-    assert "only for organisers" in texts(await press(harness, ann, "pw.kind", "single"))
+    refused = texts(await harness.command(ann, "newpoll"))
+    assert "only in groups where an organiser has allowed it" in refused
+    assert "no longer valid" in texts(await press(harness, ann, "pw.kind", "single"))
 
 
 async def test_buttons_of_an_ended_wizard_change_nothing(harness: Harness) -> None:

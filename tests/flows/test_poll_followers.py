@@ -17,6 +17,7 @@ from tests.flows.poll_support import (
     press,
     run_jobs,
     send_posts,
+    stored,
     vote,
     write_poll,
 )
@@ -48,13 +49,6 @@ async def resident(harness: Harness, name: str, *, follows_parks: bool) -> Perso
                 await uow.followables.unfollow(member.id, followable)
         await uow.commit()
     return who
-
-
-async def stored(harness: Harness, poll_id: int) -> Poll:
-    async with harness.database.unit_of_work() as uow:
-        poll = await uow.polls.get(poll_id)
-        assert poll is not None
-        return poll
 
 
 async def test_the_wizard_steps_through_every_topic_and_area(harness: Harness) -> None:

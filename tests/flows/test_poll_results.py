@@ -10,7 +10,6 @@ from sqlalchemy import select
 
 from flows.codec import encode, payload
 from flows.effects import SendDocument, SendPhoto
-from flows.events import MemberJoined
 from storage.models import AuditEntry, Ballot, Member
 from tests.flows.harness import Harness, person, texts
 from tests.flows.poll_support import (
@@ -40,15 +39,7 @@ async def test_results_show_counts_turnout_a_chart_and_a_csv_with_names(
     poll_id = await write_poll(harness, "single", BENCH, settings=("quo",))  # quorum 5
     ann, bo = person("Ann"), person("Bo")
     await onboard(harness, ann)
-    await harness.send(
-        MemberJoined(
-            update_id=next(harness.update_ids),
-            at=harness.clock.now(),
-            chat=ELM,
-            sender=ann,
-            member=ann,
-        )
-    )
+    await harness.joins(ann, ELM)
     await vote(harness, ann, poll_id, "o1")
     await vote(harness, bo, poll_id, "o1")
     shown = await harness.command(organiser(), "pollresults", str(poll_id))
@@ -56,7 +47,7 @@ async def test_results_show_counts_turnout_a_chart_and_a_csv_with_names(
     assert f"Results of poll {poll_id}" in text
     assert "By the lake\n██████████ 2 (100%)" in text
     assert "2 people voted." in text
-    assert "Members known to the bot in its groups: 1; turnout 100%." in text
+    assert "Eligible members known to the bot: 1; turnout 100%." in text
     assert "Quorum 5: not met." in text and "Leading: By the lake" in text
     [chart] = [e for e in shown if isinstance(e, SendPhoto)]
     assert chart.content.startswith(b"\x89PNG\r\n\x1a\n")

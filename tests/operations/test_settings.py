@@ -59,6 +59,8 @@ def test_no_quiet_hours_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
         ("QUIET_HOURS", "24:00-07:00", "QUIET_HOURS: expected a span of local times"),
         ("QUIET_HOURS", "10:00-10:00", "QUIET_HOURS: expected different start and end times"),
         ("SCHEDULER_TICK_SECONDS", "0", "SCHEDULER_TICK_SECONDS: Input should be greater than 0"),
+        ("POLL_REFRESH_SECONDS", "0", "POLL_REFRESH_SECONDS: Input should be greater than or"),
+        ("POLL_REFRESH_SECONDS", "2.5", "POLL_REFRESH_SECONDS: Input should be a valid integer"),
         ("WEBHOOK_DELETE_ON_STOP", "maybe", "WEBHOOK_DELETE_ON_STOP: Input should be a valid"),
     ],
 )

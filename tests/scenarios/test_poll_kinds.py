@@ -49,9 +49,11 @@ SENT = "I've sent you the ballot in our private chat."
 
 @pytest.fixture
 def bot_settings(bot_settings: Settings) -> Settings:
-    # The scheduler runs the coalesced refreshes and the closing job; ticking often keeps the
-    # scenarios short.
-    return bot_settings.model_copy(update={"scheduler_tick_seconds": 0.2})
+    # The scheduler runs the coalesced refreshes and the closing job; ticking often and
+    # one-second refresh slots keep the scenarios short.
+    return bot_settings.model_copy(
+        update={"scheduler_tick_seconds": 0.2, "poll_refresh_seconds": 1}
+    )
 
 
 # --- People, groups and what they see ---------------------------------------------------------

@@ -18,7 +18,9 @@ BENCH = "By the lake\nNear the playground\nUnder the oak"
 
 @pytest.fixture
 def bot_settings(bot_settings: Settings) -> Settings:
-    return bot_settings.model_copy(update={"scheduler_tick_seconds": 0.2})
+    return bot_settings.model_copy(
+        update={"scheduler_tick_seconds": 0.2, "poll_refresh_seconds": 1}
+    )
 
 
 async def setting_up(

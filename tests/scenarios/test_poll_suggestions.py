@@ -21,7 +21,9 @@ EDIT_WAIT = 20.0  # a refresh is due at the end of a 5-second slot, then the sch
 
 @pytest.fixture
 def bot_settings(bot_settings: Settings) -> Settings:
-    return bot_settings.model_copy(update={"scheduler_tick_seconds": 0.2})
+    return bot_settings.model_copy(
+        update={"scheduler_tick_seconds": 0.2, "poll_refresh_seconds": 1}
+    )
 
 
 async def community(world: World) -> tuple[Person, Person, Group]:
@@ -110,7 +112,7 @@ async def test_the_creator_edits_then_deletes_a_poll_and_others_cannot(
 
     mine = await ann.ask("/help")  # any message of hers to press forged data on
     forged = await ann.press(mine, data="1:pm.del1:1")
-    assert forged.text == "Sorry, this is only for organisers and moderators."
+    assert forged.text == "Sorry, this is only for organisers and the poll's creator."
 
     card = await owner.ask("/polls")
     asked = await owner.tap(card, "Delete")

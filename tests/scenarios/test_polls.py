@@ -28,6 +28,7 @@ EDIT_WAIT = 20.0  # a refresh is due at the end of a 5-second slot, then the sch
 @pytest.fixture
 def bot_settings(bot_settings: Settings) -> Settings:
     # The scheduler runs the coalesced refreshes; ticking often keeps the scenarios short.
+    # Refresh slots keep their real length here: this file shows the edits coalesced.
     return bot_settings.model_copy(update={"scheduler_tick_seconds": 0.2})
 
 
