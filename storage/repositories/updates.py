@@ -40,13 +40,16 @@ class UpdateLog:
         # Ascending order, so that two instances claiming overlapping ids take their locks in
         # the same order and queue instead of deadlocking (PostgreSQL).
         rows = [{"update_id": u, "processed_at": at} for u in sorted(set(update_ids))]
+        # On the table, not the mapped class (the ORM would inspect every value of every row),
+        # and with the rows as parameters: one statement compiled once, sent as multi-row
+        # INSERTs by SQLAlchemy's "insertmanyvalues".
+        table = ProcessedUpdate.__table__
         statement = (
-            insert_for(self._session, ProcessedUpdate)
-            .values(rows)
+            insert_for(self._session, table)
             .on_conflict_do_nothing(index_elements=["update_id"])
-            .returning(ProcessedUpdate.update_id)
+            .returning(table.c.update_id)
         )
-        return set((await self._session.execute(statement)).scalars())
+        return set((await self._session.execute(statement, rows)).scalars())
 
     async def prune(self, older_than: datetime) -> int:
         """Forget update ids processed before `older_than` (Telegram never repeats them that late).
