@@ -6,6 +6,7 @@ timezone-aware and stored in UTC.
 
 from __future__ import annotations
 
+import secrets
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, ClassVar
@@ -530,6 +531,15 @@ class PollPost(Base):
     native_voters: Mapped[int | None] = mapped_column(Integer)
 
 
+def unordered_key() -> int:
+    """A random 62-bit primary key: its order says nothing about when the row was written.
+
+    For rows of anonymous answers, where ids counting up would give the order of voting, to
+    be matched with anything else that records when a person was active.
+    """
+    return secrets.randbits(62) + 1
+
+
 class Ballot(Base):
     """One person's vote in one poll.
 
@@ -542,7 +552,10 @@ class Ballot(Base):
     __tablename__ = "ballots"
     __table_args__ = (UniqueConstraint("poll_id", "voter"),)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    # Random, not counting up: see `unordered_key`.
+    id: Mapped[int] = mapped_column(
+        BigInteger, primary_key=True, autoincrement=False, default=unordered_key
+    )
     poll_id: Mapped[int] = mapped_column(ForeignKey("polls.id", ondelete="CASCADE"))
     voter: Mapped[str] = mapped_column(String(64))
     member_id: Mapped[int | None] = mapped_column(

@@ -12,7 +12,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.dml import Insert
 
-from storage.models import Ballot, Member
+from storage.models import Ballot, Member, unordered_key
 
 # The statements of a vote, built once: building one costs more than SQLite takes to run it,
 # and a busy poll runs them for every tap. On the table, so they skip the ORM's machinery.
@@ -104,7 +104,7 @@ class BallotRepository:
         return bool(result.rowcount)  # type: ignore[attr-defined]
 
     async def choices(self, poll_id: int) -> Sequence[Any]:
-        """Return every ballot's choices (for counting), oldest first."""
+        """Return every ballot's choices (for counting), in no meaningful order."""
         statement = select(Ballot.choices).where(Ballot.poll_id == poll_id).order_by(Ballot.id)
         return (await self._session.execute(statement)).scalars().all()
 
@@ -130,13 +130,15 @@ class BallotRepository:
             select(Ballot.choices, Member)
             .outerjoin(Member, Member.id == Ballot.member_id)
             .where(Ballot.poll_id == poll_id)
-            .order_by(Ballot.id)
+            .order_by(Ballot.cast_at, Ballot.id)
         )
         return (await self._session.execute(statement)).all()
 
     async def of_member(self, member_id: int) -> Sequence[Ballot]:
         """Return the identified ballots of a member (for /mydata)."""
-        statement = select(Ballot).where(Ballot.member_id == member_id).order_by(Ballot.id)
+        statement = (
+            select(Ballot).where(Ballot.member_id == member_id).order_by(Ballot.cast_at, Ballot.id)
+        )
         return (await self._session.execute(statement)).scalars().all()
 
     async def anonymise(
@@ -164,6 +166,7 @@ class BallotRepository:
         rows = (await self._session.execute(statement)).all()
         for ballot, telegram_id in rows:
             ballot.voter = pseudonym(ballot, telegram_id)
+            ballot.id = unordered_key()  # ballots from before may have ids in voting order
             ballot.member_id = None
             ballot.cast_at = day(ballot.cast_at)
             ballot.updated_at = day(ballot.updated_at)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -17,7 +18,7 @@ from storage.models import (
     SurveyContact,
     SurveyResponse,
 )
-from storage.repositories.dialect import insert_for
+from storage.repositories.dialect import MAX_ID, insert_for
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +61,10 @@ _DELETE_ANSWER = delete(_ANSWERS).where(
 )
 _INSERT_ANSWERS = insert(_ANSWERS)
 
+# Random ids of anonymous responses: a draw hits a taken id with the chance (responses / 2^31),
+# so five misses in a row do not happen in practice.
+ID_DRAWS = 5
+
 
 class SurveyResponseRepository:
     """Reads and writes responses, answers and survey contacts."""
@@ -90,26 +95,35 @@ class SurveyResponseRepository:
         """Create the response unless the respondent has one; return it and whether it is new.
 
         The insert does nothing on a conflict with the unique (survey, respondent) pair, so two
-        concurrent starts, even on two instances, end with one response.
+        concurrent starts, even on two instances, end with one response. An anonymous response
+        (no member) gets a random negative id instead of the next one, so that the order of
+        the ids is not the order in which people started; an id already taken is drawn again.
         """
-        result = await self._session.execute(
-            insert_for(self._session, SurveyResponse)
-            .values(
-                survey_id=survey_id,
-                respondent=respondent,
-                member_id=member_id,
-                status=ResponseStatus.IN_PROGRESS,
-                current=current,
-                language=language,
-                started_at=at,
-                updated_at=at,
-            )
-            .on_conflict_do_nothing(index_elements=["survey_id", "respondent"])
-        )
-        created = bool(result.rowcount)  # type: ignore[attr-defined]
-        response = await self.find(survey_id, respondent)
-        assert response is not None, "inserted or already there"
-        return response, created
+        values = {
+            "survey_id": survey_id,
+            "respondent": respondent,
+            "member_id": member_id,
+            "status": ResponseStatus.IN_PROGRESS,
+            "current": current,
+            "language": language,
+            "started_at": at,
+            "updated_at": at,
+        }
+        statement = insert_for(self._session, SurveyResponse)
+        if member_id is not None:
+            statement = statement.on_conflict_do_nothing(index_elements=["survey_id", "respondent"])
+        else:  # the pair, or a random id already taken
+            statement = statement.on_conflict_do_nothing()
+        for _ in range(ID_DRAWS):
+            if member_id is None:
+                # Below zero, where the counting-up ids of identified responses never go.
+                values["id"] = -1 - secrets.randbelow(MAX_ID)
+            result = await self._session.execute(statement.values(**values))
+            created = bool(result.rowcount)  # type: ignore[attr-defined]
+            response = await self.find(survey_id, respondent)
+            if response is not None:
+                return response, created
+        raise RuntimeError(f"no free response id in {ID_DRAWS} random draws")
 
     async def find_with_answers(
         self, survey_id: int, respondent: str

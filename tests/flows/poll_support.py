@@ -127,8 +127,10 @@ def edits(effects: list[Effect]) -> list[EditMessage]:
 
 
 async def ballots(harness: Harness) -> list[Ballot]:
+    """Every ballot, by when it was cast, then by member (ids are random, not in order)."""
+    order = (Ballot.cast_at, Ballot.member_id, Ballot.voter)
     async with harness.database.unit_of_work() as uow:
-        return list((await uow.session.scalars(select(Ballot).order_by(Ballot.id))).all())
+        return list((await uow.session.scalars(select(Ballot).order_by(*order))).all())
 
 
 async def outbox(harness: Harness, batch: str) -> list[dict[str, Any]]:

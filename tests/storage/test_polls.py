@@ -138,3 +138,19 @@ async def test_a_copy_recorded_by_another_answer_meanwhile_is_still_found(
         uow.session.execute = first_answer_commits_after_one_lookup  # type: ignore[method-assign]
         post = await uow.polls.native_post("tg-1")
     assert post is not None and (post.message_id, post.native_poll_id) == (7, "tg-1")
+
+
+async def test_ballot_ids_do_not_tell_the_order_of_voting(database: Database) -> None:
+    poll_id = await new_poll(database)
+    voters = [f"a:{n}" for n in range(30)]
+    async with database.unit_of_work() as uow:
+        for voter in voters:  # one after the other, as people vote
+            await uow.ballots.cast(poll_id, voter, None, ["yes"], NOW, replace=False)
+        await uow.commit()
+    async with database.unit_of_work() as uow:
+        rows = (await uow.session.execute(select(Ballot.voter, Ballot.id))).all()
+    ids = {voter: ballot_id for voter, ballot_id in rows}
+    in_voting_order = [ids[voter] for voter in voters]
+    # Counting-up ids would be sorted; 30 random ones are, by chance, once in 30! tries.
+    assert in_voting_order != sorted(in_voting_order)
+    assert len(set(in_voting_order)) == 30

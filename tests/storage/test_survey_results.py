@@ -12,7 +12,14 @@ from sqlalchemy import event
 from flows.survey.definition import SurveyDefinition
 from flows.survey.export import answer_line
 from storage.db import Database
-from storage.models import ResponseStatus, Survey, SurveyAnswer, SurveyResponse, SurveyStatus
+from storage.models import (
+    Member,
+    ResponseStatus,
+    Survey,
+    SurveyAnswer,
+    SurveyResponse,
+    SurveyStatus,
+)
 from storage.repositories.survey_results import SurveyResultsRepository
 
 NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
@@ -123,3 +130,39 @@ async def test_sqlite_counts_from_the_index_and_exports_through_the_primary_key(
         lambda repository: repository.texts(survey_id, "idea", "en", choice=None, limit=3)
     )
     assert "USING INDEX ix_survey_answers_tally" in texts and "TEMP B-TREE" not in texts
+
+
+async def test_anonymous_response_ids_do_not_tell_who_started_first(database: Database) -> None:
+    async with database.unit_of_work() as uow:
+        surveys = []
+        for slug, anonymous in (("secret", True), ("named", False)):
+            survey = Survey(
+                slug=slug,
+                title={"": slug},
+                definition={},
+                status=SurveyStatus.OPEN,
+                anonymous=anonymous,
+                created_at=NOW,
+                updated_at=NOW,
+            )
+            await uow.surveys.add(survey)
+            surveys.append(survey.id)
+        await uow.commit()
+    secret, named = surveys
+    anonymous_ids, identified_ids = [], []
+    async with database.unit_of_work() as uow:
+        for n in range(30):  # people start one after the other
+            response, created = await uow.responses.start(secret, f"p:{n}", None, "en", "q", NOW)
+            assert created
+            anonymous_ids.append(response.id)
+            member = await uow.members.add(
+                Member(telegram_id=900 + n, created_at=NOW, updated_at=NOW)
+            )
+            response, _ = await uow.responses.start(named, f"m:{n}", member.id, "en", "q", NOW)
+            identified_ids.append(response.id)
+        again, created = await uow.responses.start(secret, "p:0", None, "en", "q", NOW)
+        assert not created and again.id == anonymous_ids[0]  # still one response each
+        await uow.commit()
+    assert identified_ids == sorted(identified_ids)  # identified ones simply count up
+    assert all(i < 0 for i in anonymous_ids) and len(set(anonymous_ids)) == 30
+    assert anonymous_ids != sorted(anonymous_ids) and anonymous_ids != sorted(anonymous_ids)[::-1]

@@ -90,7 +90,7 @@ def upgrade() -> None:
     )
     op.create_table(
         "ballots",
-        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("id", sa.BigInteger(), autoincrement=False, nullable=False),
         sa.Column("poll_id", sa.Integer(), nullable=False),
         sa.Column("voter", sa.String(length=64), nullable=False),
         sa.Column("member_id", sa.Integer(), nullable=True),
