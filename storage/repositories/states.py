@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import ConversationState
@@ -34,11 +33,13 @@ class StateRepository:
         state.step = step
         state.data = dict(data)  # a new dict, so the JSON column is marked changed
         state.updated_at = at
-        await self._session.flush()
+        # Not flushed here: it goes out with the batch's other changes at commit.
         return state
 
     async def clear(self, member_id: int) -> None:
         """End any open conversation of the member."""
-        await self._session.execute(
-            delete(ConversationState).where(ConversationState.member_id == member_id)
-        )
+        # Through the unit of work (deleted at commit with the batch's other changes) rather
+        # than a DELETE statement now, which would flush the whole batch first.
+        state = await self._session.get(ConversationState, member_id)
+        if state is not None:
+            await self._session.delete(state)

@@ -55,6 +55,11 @@ _MANY_WITH_ANSWERS = _RESPONSES_WITH_ANSWERS.where(
 # On the table, not the mapped class: plain Core statements skip the ORM's bulk machinery
 # (no answer is ever loaded as an object, so there is nothing in the session to keep in step).
 _ANSWERS = cast(Table, SurveyAnswer.__table__)
+# Writes of a response or a contact go to the tables, not through the mapped classes: an
+# ORM statement would first flush every pending change of the batch, and the ORM would
+# inspect each value; nothing these statements touch is pending in the session.
+_RESPONSES = cast(Table, SurveyResponse.__table__)
+_CONTACTS = cast(Table, SurveyContact.__table__)
 _DELETE_ANSWER = delete(_ANSWERS).where(
     _ANSWERS.c.response_id == bindparam("response_id"),
     _ANSWERS.c.question_id == bindparam("question_id"),
@@ -81,7 +86,10 @@ class SurveyResponseRepository:
         statement = select(SurveyResponse).where(
             SurveyResponse.survey_id == survey_id, SurveyResponse.respondent == respondent
         )
-        return (await self._session.execute(statement)).scalar_one_or_none()
+        # Not flushed first: responses are written by plain statements, never left pending,
+        # and a loaded one comes back as the object already in the session.
+        with self._session.no_autoflush:
+            return (await self._session.execute(statement)).scalar_one_or_none()
 
     async def start(
         self,
@@ -109,7 +117,7 @@ class SurveyResponseRepository:
             "started_at": at,
             "updated_at": at,
         }
-        statement = insert_for(self._session, SurveyResponse)
+        statement = insert_for(self._session, _RESPONSES)
         if member_id is not None:
             statement = statement.on_conflict_do_nothing(index_elements=["survey_id", "respondent"])
         else:  # the pair, or a random id already taken
@@ -239,7 +247,7 @@ class SurveyResponseRepository:
         if finished:
             values["finished"] = True
         await self._session.execute(
-            insert_for(self._session, SurveyContact)
+            insert_for(self._session, _CONTACTS)
             .values(
                 survey_id=survey_id,
                 member_id=member_id,
