@@ -211,15 +211,16 @@ class SurveyResponseRepository:
             }
             for position, value in enumerate(values)
         ]
-        # Answer rows are written at once, but the response's own pending changes are not
-        # flushed before them: they go out with the rest of the batch's at commit.
-        with self._session.no_autoflush:
-            if answered_before:
-                await self._session.execute(
-                    _DELETE_ANSWER, {"response_id": response.id, "question_id": question_id}
-                )
-            if rows:
-                await self._session.execute(_INSERT_ANSWERS, rows)
+        # Answer rows are written at once on the transaction's connection, past the ORM: the
+        # response's own pending changes are not flushed before them (they go out with the
+        # rest of the batch's at commit), and the session's execution machinery is skipped.
+        connection = await self._session.connection()
+        if answered_before:
+            await connection.execute(
+                _DELETE_ANSWER, {"response_id": response.id, "question_id": question_id}
+            )
+        if rows:
+            await connection.execute(_INSERT_ANSWERS, rows)
 
     async def delete_answers(self, response_id: int, question_ids: Iterable[str]) -> None:
         """Delete a response's answers to these questions."""
