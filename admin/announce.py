@@ -126,7 +126,7 @@ def _draft(ctx: Context, step: str = "audience") -> str:
 
 
 async def _label(ctx: Context, followable_id: int | None) -> str:
-    count = len(await ctx.uow.members.audience(followable_id))
+    count = await ctx.uow.members.audience_size(followable_id)
     if followable_id is None:
         return ctx.t("Everyone ({count})", count=count)
     item = await ctx.uow.followables.get(followable_id)

@@ -85,7 +85,7 @@ async def segment_rows(ctx: Context, data: dict[str, Any]) -> list[tuple[Button,
     rows: list[tuple[Button, ...]] = []
     segments = [EVERYONE, *(item.id for item in await ctx.uow.followables.listed())]
     for segment in segments:
-        count = len(await recipients(ctx, segment))
+        count = await ctx.uow.members.audience_size(segment or None)
         label = ctx.t(
             "🔒 Privately to {segment} ({count})",
             segment=await segment_name(ctx, segment),

@@ -15,13 +15,12 @@ import hmac
 from admin.poll_groups import postable_groups
 from flows.context import Context
 from flows.i18n import N_
-from flows.poll.facts import is_open, pseudonym
+from flows.poll.facts import pseudonym
 from storage.models import Role
 
 MAX_OPEN_POLLS = 3
 LINK = "newpoll"  # /start newpoll, or /start newpoll-<chat id>_<signature>
 _SIGNATURE = 16  # hex digits: enough that a link cannot be guessed, short enough for /start
-_RECENT = 100  # polls looked at when counting a writer's open ones (they can have 3 at most)
 NO_GROUP = N_(
     "Residents can post polls only in groups where an organiser has allowed it, and I "
     "have not seen you in such a group. If you are in one, type /newpoll there and I'll "
@@ -52,8 +51,7 @@ async def open_polls(ctx: Context) -> int:
     """How many of the sender's own polls are open now."""
     if ctx.member is None:
         return 0
-    mine = await ctx.uow.polls.listed(creator_id=ctx.member.id, limit=_RECENT)
-    return sum(1 for poll in mine if is_open(poll, ctx.now))
+    return await ctx.uow.polls.open_count(ctx.member.id, ctx.now)
 
 
 async def answer_in_group(ctx: Context) -> None:

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from datetime import datetime
+from typing import TypeVar
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import Select, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import ChatMembership, ConversationState, Follow, Member, MemberStatus, Role
+
+_Row = TypeVar("_Row")
 
 
 class MemberRepository:
@@ -122,11 +125,24 @@ class MemberRepository:
         Args:
             followable_id: Only followers of this topic or area; None for everyone.
         """
-        statement = select(Member).where(
-            Member.status == MemberStatus.ACTIVE,
-            Member.broadcasts_stopped_at.is_(None),
-            Member.telegram_id.is_not(None),
-        )
-        if followable_id is not None:
-            statement = statement.join(Follow).where(Follow.followable_id == followable_id)
+        statement = _in_audience(select(Member), followable_id)
         return (await self._session.execute(statement.order_by(Member.id))).scalars().all()
+
+    async def audience_size(self, followable_id: int | None = None) -> int:
+        """Return how many people `audience` returns, counted by the database."""
+        statement = _in_audience(select(func.count(Member.id)), followable_id)
+        return int((await self._session.execute(statement)).scalar_one())
+
+
+def _in_audience(statement: Select[_Row], followable_id: int | None) -> Select[_Row]:
+    """`statement` narrowed to the announcements' audience (see `audience`)."""
+    statement = statement.where(
+        Member.status == MemberStatus.ACTIVE,
+        Member.broadcasts_stopped_at.is_(None),
+        Member.telegram_id.is_not(None),
+    )
+    if followable_id is not None:
+        statement = statement.join(Follow, Follow.member_id == Member.id).where(
+            Follow.followable_id == followable_id
+        )
+    return statement

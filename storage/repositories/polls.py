@@ -6,7 +6,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, func, select, union
+from sqlalchemy import delete, func, or_, select, union
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import (
@@ -96,6 +96,15 @@ class PollRepository:
         if creator_id is not None:
             statement = statement.where(Poll.creator_id == creator_id)
         return (await self._session.execute(statement)).scalars().all()
+
+    async def open_count(self, creator_id: int, now: datetime) -> int:
+        """Return how many of `creator_id`'s polls take votes at `now` (see `facts.is_open`)."""
+        statement = select(func.count(Poll.id)).where(
+            Poll.creator_id == creator_id,
+            Poll.status == PollStatus.OPEN,
+            or_(Poll.closes_at.is_(None), Poll.closes_at > now),
+        )
+        return int((await self._session.execute(statement)).scalar_one())
 
     async def add_posts(self, poll_id: int, chat_ids: Collection[int], at: datetime) -> None:
         """Record that the poll is posted in these groups (idempotent per group)."""
