@@ -113,7 +113,8 @@ class Context:
     async def set_state(self, flow: str, step: str, data: dict[str, Any] | None = None) -> None:
         """Move the sender's conversation to `step` of `flow`."""
         assert self.member is not None, "only members have conversations"
-        self.state = await self.uow.states.set(self.member.id, flow, step, data or {}, self.now)
+        member_id, data = self.member.id, data or {}
+        self.state = self.uow.states.set(self.state, member_id, flow, step, data, self.now)
 
     async def clear_state(self) -> None:
         """End the sender's open conversation."""

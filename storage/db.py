@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from storage.sqlite_connection import connect_inline
-from storage.uow import UnitOfWork
+from storage.uow import DeferringSession, UnitOfWork
 
 # SQLite's writers of one process, per event loop and database file (see `Database`).
 _writers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, asyncio.Lock]] = (
@@ -39,7 +39,9 @@ class Database:
         """
         self.url = url
         self.engine: AsyncEngine = _create_engine(url, echo=echo)
-        self._sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        self._sessions = async_sessionmaker(
+            self.engine, expire_on_commit=False, sync_session_class=DeferringSession
+        )
         # SQLite lets one writer in at a time and makes the others poll with sleeps; queueing
         # this process's transactions on an asyncio lock instead is fair and far faster. The
         # lock is shared by every `Database` of the file in this loop: statements run on the

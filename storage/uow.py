@@ -7,7 +7,9 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from types import TracebackType
 
+from sqlalchemy import Connection, event
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import ORMExecuteState, Session
 
 from storage.repositories.audit import AuditRepository
 from storage.repositories.ballots import BallotRepository
@@ -24,6 +26,25 @@ from storage.repositories.survey_responses import SurveyResponseRepository
 from storage.repositories.survey_results import SurveyResultsRepository
 from storage.repositories.surveys import SurveyRepository
 from storage.repositories.updates import UpdateLog
+
+# Where a session keeps its unit of work, for the hook that writes deferred rows first.
+_UNIT_OF_WORK = "townsquare.unit_of_work"
+
+
+class DeferringSession(Session):
+    """The session under each unit of work: it writes the deferred rows before any statement.
+
+    Some writes of the answering path are held back and sent together (see
+    `SurveyResponseRepository.replace_answer`); so that no statement of the transaction, read
+    or write, ever sees the database without them, they go out before the next one.
+    """
+
+
+@event.listens_for(DeferringSession, "do_orm_execute")
+def _write_deferred_first(execution: ORMExecuteState) -> None:
+    uow = execution.session.info.get(_UNIT_OF_WORK)
+    if uow is not None and uow.has_deferred_writes:
+        uow.write_deferred(execution.session.connection())
 
 
 class UnitOfWork:
@@ -75,6 +96,7 @@ class UnitOfWork:
         if self._serialise is not None:
             await self._serialise.acquire()
         session = self._sessions()
+        session.sync_session.info[_UNIT_OF_WORK] = self
         self._session = session
         lock = self._lock_rows
         self.members = MemberRepository(session, lock_rows=lock)
@@ -116,8 +138,22 @@ class UnitOfWork:
         assert self._session is not None, "use the unit of work inside `async with`"
         return self._session
 
+    @property
+    def has_deferred_writes(self) -> bool:
+        """Whether some rows are held back to be written together (see `DeferringSession`)."""
+        return self.responses.has_deferred
+
+    def write_deferred(self, connection: Connection) -> None:
+        """Write the rows held back, on the transaction's (synchronous) connection."""
+        self.responses.write_deferred(connection)
+
+    async def _write_deferred_now(self) -> None:
+        if self.has_deferred_writes:
+            await self.session.run_sync(lambda session: self.write_deferred(session.connection()))
+
     async def commit(self) -> None:
         """Commit everything done in this unit of work, then run the `after_commit` callbacks."""
+        await self._write_deferred_now()
         await self.session.commit()
         callbacks, self._after_commit = self._after_commit, []
         for callback in callbacks:
@@ -134,13 +170,17 @@ class UnitOfWork:
     @asynccontextmanager
     async def savepoint(self) -> AsyncIterator[None]:
         """A nested transaction: `async with uow.savepoint():` undoes only its block on error."""
+        await self._write_deferred_now()  # what came before the block is not undone with it
         try:
             async with self.session.begin_nested():
                 yield
+                await self._write_deferred_now()
         except BaseException:
             self.jobs.forget_scheduled()  # its jobs were undone with the block
+            self.responses.drop_deferred()  # and so were the writes it held back
             raise
 
     async def flush(self) -> None:
         """Send pending changes to the database without committing (to get generated ids)."""
+        await self._write_deferred_now()
         await self.session.flush()

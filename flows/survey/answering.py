@@ -407,7 +407,7 @@ async def _submit(ctx: Context, attempt: Attempt) -> None:
     response.submitted_at = response.updated_at = stored_time(survey, ctx.now)
     response.current = None
     assert ctx.member is not None
-    await ctx.uow.responses.mark_contact(survey.id, ctx.member.id, started=True, finished=True)
+    ctx.uow.responses.mark_contact(survey.id, ctx.member.id, started=True, finished=True)
     thanks = (
         definition.text(definition.thank_you, ctx.t.language)
         if definition.thank_you is not None

@@ -85,7 +85,7 @@ async def store_answer(
 ) -> None:
     """Replace the answer to `question` (no values: no answer, as when skipped)."""
     at = stored_time(attempt.survey, ctx.now)
-    await ctx.uow.responses.replace_answer(
+    ctx.uow.responses.replace_answer(
         attempt.response, question.id, values, at, answered_before=question.id in attempt.answers
     )
     if values:

@@ -17,9 +17,14 @@ def definition_of(survey: Survey) -> SurveyDefinition:
     cached = _definitions.get(key)
     # Comparing the JSON is far cheaper than validating it, and keeps a survey id and time
     # reused by another database (tests, a restored backup) from getting a stale definition.
-    # Within a transaction it is the very same JSON object, which is cheaper still to check.
-    if cached is not None and (cached[0] is survey.definition or cached[0] == survey.definition):
-        return cached[1]
+    # Within a transaction it is the very same JSON object, which is cheaper still to check:
+    # so the object last compared equal is the one kept.
+    if cached is not None:
+        if cached[0] is survey.definition:
+            return cached[1]
+        if cached[0] == survey.definition:
+            _definitions[key] = (survey.definition, cached[1])
+            return cached[1]
     if len(_definitions) > 256:  # only the surveys in use need to stay parsed
         _definitions.clear()
     definition = SurveyDefinition.model_validate(survey.definition)

@@ -58,7 +58,7 @@ async def open_survey(ctx: Context, survey_id: int, *, fresh: bool) -> None:
         await resume(ctx, Attempt(survey, definition, response, answers), fresh=fresh)
         return
     attempt = Attempt(survey, definition, response, {})
-    await ctx.uow.responses.mark_contact(survey.id, member.id, started=True)
+    ctx.uow.responses.mark_contact(survey.id, member.id, started=True)
     hours = definition.settings.remind_after_hours
     if hours > 0:
         ctx.effects.append(

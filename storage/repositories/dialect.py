@@ -20,6 +20,11 @@ def can_exist(row_id: int) -> bool:
 
 def insert_for(session: AsyncSession, model: Any) -> Any:
     """Return an INSERT for `model` that supports `on_conflict_do_nothing` on this engine."""
-    if session.get_bind().dialect.name == "postgresql":
+    return insert_on(session.get_bind().dialect.name, model)
+
+
+def insert_on(dialect_name: str, model: Any) -> Any:
+    """Return an INSERT for `model` that supports `on_conflict_do_nothing` on this dialect."""
+    if dialect_name == "postgresql":
         return pg_insert(model)
     return sqlite_insert(model)

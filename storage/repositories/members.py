@@ -55,17 +55,27 @@ class MemberRepository:
         if not telegram_ids:
             return {}
         statement = (
-            select(Member, ConversationState)
-            .outerjoin(ConversationState, ConversationState.member_id == Member.id)
+            select(Member)
             .where(Member.telegram_id.in_(sorted(set(telegram_ids))))
             .order_by(Member.id)
         )
         if for_update and self._lock_rows:
-            statement = statement.with_for_update(of=Member)
-        rows = (await self._session.execute(statement)).all()
+            statement = statement.with_for_update()
+        members = (await self._session.scalars(statement)).all()
+        if not members:
+            return {}
+        # The states are read after the members are locked, not joined to them: a query that
+        # waited for a lock sees the rows it joins as they were when it started (PostgreSQL),
+        # so a state the lock holder had just committed would be missed.
+        states = await self._session.scalars(
+            select(ConversationState).where(
+                ConversationState.member_id.in_([member.id for member in members])
+            )
+        )
+        by_member = {state.member_id: state for state in states}
         return {
-            member.telegram_id: (member, state)
-            for member, state in rows
+            member.telegram_id: (member, by_member.get(member.id))
+            for member in members
             if member.telegram_id is not None
         }
 

@@ -21,12 +21,29 @@ class StateRepository:
         """Return the member's conversation state, or None when no conversation is open."""
         return await self._session.get(ConversationState, member_id)
 
-    async def set(
-        self, member_id: int, flow: str, step: str, data: dict[str, Any], at: datetime
+    def set(
+        self,
+        current: ConversationState | None,
+        member_id: int,
+        flow: str,
+        step: str,
+        data: dict[str, Any],
+        at: datetime,
     ) -> ConversationState:
-        """Put the member at `step` of `flow` with `data`, replacing any previous state."""
-        state = await self._session.get(ConversationState, member_id)
-        if state is None:
+        """Put the member at `step` of `flow` with `data`, replacing any previous state.
+
+        Args:
+            current: The member's state as read in this transaction, None if they had none
+                (knowing it saves reading it again).
+            member_id: The member.
+            flow: The conversation's flow.
+            step: Where in the flow.
+            data: What the flow keeps for the next step.
+            at: The time of the change.
+        """
+        state = current
+        if state is None or state in self._session.deleted:
+            # A state deleted in this transaction and added again becomes an UPDATE.
             state = ConversationState(member_id=member_id)
             self._session.add(state)
         state.flow = flow

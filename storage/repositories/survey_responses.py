@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, and_, bindparam, delete, func, insert, select, update
+from sqlalchemy import Connection, Table, and_, bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import (
@@ -18,7 +18,7 @@ from storage.models import (
     SurveyContact,
     SurveyResponse,
 )
-from storage.repositories.dialect import MAX_ID, insert_for
+from storage.repositories.dialect import MAX_ID, insert_on
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,22 +36,6 @@ Answers = dict[str, list[AnswerValue]]
 
 # The statements of the answering path, built once: building a statement costs more than
 # SQLite takes to run it, and every press of every respondent runs these.
-_RESPONSES_WITH_ANSWERS = select(
-    SurveyResponse,
-    SurveyAnswer.question_id,
-    SurveyAnswer.choice,
-    SurveyAnswer.number,
-    SurveyAnswer.text,
-    SurveyAnswer.language,
-).outerjoin(SurveyAnswer, SurveyAnswer.response_id == SurveyResponse.id)
-_WITH_ANSWERS = _RESPONSES_WITH_ANSWERS.where(
-    SurveyResponse.survey_id == bindparam("survey_id"),
-    SurveyResponse.respondent == bindparam("respondent"),
-).order_by(SurveyAnswer.question_id, SurveyAnswer.position)
-_MANY_WITH_ANSWERS = _RESPONSES_WITH_ANSWERS.where(
-    SurveyResponse.survey_id == bindparam("survey_id"),
-    SurveyResponse.respondent.in_(bindparam("respondents", expanding=True)),
-).order_by(SurveyAnswer.question_id, SurveyAnswer.position)
 # On the table, not the mapped class: plain Core statements skip the ORM's bulk machinery
 # (no answer is ever loaded as an object, so there is nothing in the session to keep in step).
 _ANSWERS = cast(Table, SurveyAnswer.__table__)
@@ -65,6 +49,62 @@ _DELETE_ANSWER = delete(_ANSWERS).where(
     _ANSWERS.c.question_id == bindparam("question_id"),
 )
 _INSERT_ANSWERS = insert(_ANSWERS)
+_RESPONSE_OF = select(SurveyResponse).where(
+    SurveyResponse.survey_id == bindparam("survey_id"),
+    SurveyResponse.respondent == bindparam("respondent"),
+)
+_RESPONSES_OF = select(SurveyResponse).where(
+    SurveyResponse.survey_id == bindparam("survey_id"),
+    SurveyResponse.respondent.in_(bindparam("respondents", expanding=True)),
+)
+_ANSWERS_OF = (
+    select(
+        _ANSWERS.c.response_id,
+        _ANSWERS.c.question_id,
+        _ANSWERS.c.choice,
+        _ANSWERS.c.number,
+        _ANSWERS.c.text,
+        _ANSWERS.c.language,
+    )
+    .where(_ANSWERS.c.response_id.in_(bindparam("responses", expanding=True)))
+    .order_by(_ANSWERS.c.response_id, _ANSWERS.c.question_id, _ANSWERS.c.position)
+)
+
+
+def _upsert_contacts(dialect_name: str) -> Any:
+    """Record contacts' flags, keeping any flag already set (several rows at once)."""
+    statement = insert_on(dialect_name, _CONTACTS)
+    return statement.on_conflict_do_update(
+        index_elements=["survey_id", "member_id"],
+        set_={
+            "started": or_(_CONTACTS.c.started, statement.excluded.started),
+            "finished": or_(_CONTACTS.c.finished, statement.excluded.finished),
+        },
+    )
+
+
+_UPSERT_CONTACTS = {name: _upsert_contacts(name) for name in ("sqlite", "postgresql")}
+
+
+def _start(dialect_name: str, *, anonymous: bool) -> Any:
+    """Insert a response unless the respondent has one; the new row comes back, else nothing.
+
+    An anonymous response brings its own random id, so any conflict (the pair, or an id
+    already taken) means nothing was inserted.
+    """
+    statement = insert_on(dialect_name, SurveyResponse)
+    if anonymous:
+        statement = statement.on_conflict_do_nothing()
+    else:
+        statement = statement.on_conflict_do_nothing(index_elements=["survey_id", "respondent"])
+    return statement.returning(SurveyResponse)
+
+
+_START = {
+    (name, anonymous): _start(name, anonymous=anonymous)
+    for name in ("sqlite", "postgresql")
+    for anonymous in (False, True)
+}
 
 # Random ids of anonymous responses: a draw hits a taken id with the chance (responses / 2^31),
 # so five misses in a row do not happen in practice.
@@ -80,16 +120,60 @@ class SurveyResponseRepository:
         # Read ahead for a batch (`read_ahead`): (survey, respondent) -> what
         # `find_with_answers` would return. Each entry serves one call, then the database does.
         self._ahead: dict[tuple[int, str], tuple[SurveyResponse, Answers] | None] = {}
+        # Writes held back until the transaction's next statement or its commit (see
+        # `storage.uow.DeferringSession`), so that a batch of answers is written by a few
+        # statements instead of one or two per answer:
+        # (response, question) -> (rows to replace first, the answer's new rows) ...
+        self._replaced: dict[tuple[int, str], tuple[bool, list[dict[str, Any]]]] = {}
+        # ... and (survey, member) -> (started, finished), flags that are only ever set.
+        self._contacts: dict[tuple[int, int], tuple[bool, bool]] = {}
+
+    @property
+    def has_deferred(self) -> bool:
+        """Whether answers or contacts are held back, to be written together."""
+        return bool(self._replaced or self._contacts)
+
+    def write_deferred(self, connection: Connection) -> None:
+        """Write the answers and contacts held back, a statement for each kind of row."""
+        replaced, self._replaced = self._replaced, {}
+        contacts, self._contacts = self._contacts, {}
+        stale = [
+            {"response_id": response_id, "question_id": question_id}
+            for (response_id, question_id), (answered_before, _) in replaced.items()
+            if answered_before
+        ]
+        if stale:
+            connection.execute(_DELETE_ANSWER, stale)
+        rows = [row for _, answer in replaced.values() for row in answer]
+        if rows:
+            connection.execute(_INSERT_ANSWERS, rows)
+        if contacts:
+            flags = [
+                {
+                    "survey_id": survey_id,
+                    "member_id": member_id,
+                    "started": started,
+                    "finished": finished,
+                    "reminded": False,
+                }
+                for (survey_id, member_id), (started, finished) in contacts.items()
+            ]
+            connection.execute(_UPSERT_CONTACTS[connection.dialect.name], flags)
+
+    def drop_deferred(self) -> None:
+        """Forget the writes held back (their savepoint was rolled back)."""
+        self._replaced.clear()
+        self._contacts.clear()
 
     async def find(self, survey_id: int, respondent: str) -> SurveyResponse | None:
         """Return the response of `respondent` to a survey, or None."""
-        statement = select(SurveyResponse).where(
-            SurveyResponse.survey_id == survey_id, SurveyResponse.respondent == respondent
-        )
         # Not flushed first: responses are written by plain statements, never left pending,
         # and a loaded one comes back as the object already in the session.
         with self._session.no_autoflush:
-            return (await self._session.execute(statement)).scalar_one_or_none()
+            found = await self._session.execute(
+                _RESPONSE_OF, {"survey_id": survey_id, "respondent": respondent}
+            )
+            return found.scalar_one_or_none()
 
     async def start(
         self,
@@ -117,40 +201,34 @@ class SurveyResponseRepository:
             "started_at": at,
             "updated_at": at,
         }
-        statement = insert_for(self._session, _RESPONSES)
-        if member_id is not None:
-            statement = statement.on_conflict_do_nothing(index_elements=["survey_id", "respondent"])
-        else:  # the pair, or a random id already taken
-            statement = statement.on_conflict_do_nothing()
+        dialect = self._session.get_bind().dialect.name
+        statement = _START[(dialect, member_id is None)]
         for _ in range(ID_DRAWS):
             if member_id is None:
                 # Below zero, where the counting-up ids of identified responses never go.
                 values["id"] = -1 - secrets.randbelow(MAX_ID)
-            result = await self._session.execute(statement.values(**values))
-            created = bool(result.rowcount)  # type: ignore[attr-defined]
+            # The new row comes back as an object of the session; a conflict returns nothing.
+            with self._session.no_autoflush:
+                inserted = await self._session.execute(statement, values)
+                created = inserted.scalar_one_or_none()
+            if created is not None:
+                return created, True
             response = await self.find(survey_id, respondent)
             if response is not None:
-                return response, created
+                return response, False
         raise RuntimeError(f"no free response id in {ID_DRAWS} random draws")
 
     async def find_with_answers(
         self, survey_id: int, respondent: str
     ) -> tuple[SurveyResponse, Answers] | None:
-        """Return the response of `respondent` to a survey with its answers, in one query.
+        """Return the response of `respondent` to a survey with its answers.
 
         Every step of answering needs both, and this is the survey's hot path.
         """
         key = (survey_id, respondent)
         if key in self._ahead:
             return self._ahead.pop(key)
-        # Not flushed first: this reads one respondent's rows, and only that respondent's own
-        # update (never in the same batch as this one) can have changed them. Left pending,
-        # the batch's changes go out together at commit.
-        with self._session.no_autoflush:
-            rows = await self._session.execute(
-                _WITH_ANSWERS, {"survey_id": survey_id, "respondent": respondent}
-            )
-        return _by_respondent(rows).get(respondent)
+        return (await self._with_answers(survey_id, [respondent])).get(respondent)
 
     async def read_ahead(self, survey_id: int, respondents: Collection[str]) -> None:
         """Read these respondents' responses to a survey with their answers, in one query.
@@ -158,13 +236,34 @@ class SurveyResponseRepository:
         The next `find_with_answers` of each is then answered from memory. For a batch of
         updates this saves a query per update on the answering path.
         """
-        with self._session.no_autoflush:  # as in find_with_answers
-            rows = await self._session.execute(
-                _MANY_WITH_ANSWERS, {"survey_id": survey_id, "respondents": list(respondents)}
-            )
-        found = _by_respondent(rows)
+        found = await self._with_answers(survey_id, respondents)
         for respondent in respondents:
             self._ahead[(survey_id, respondent)] = found.get(respondent)
+
+    async def _with_answers(
+        self, survey_id: int, respondents: Collection[str]
+    ) -> dict[str, tuple[SurveyResponse, Answers]]:
+        """These respondents' responses to a survey with their answers, by respondent.
+
+        Two queries: the responses as objects of the session, their answers as plain rows
+        (building an object for every joined row would cost more than the second query). Not
+        flushed first: this reads the respondents' own rows, and only their own updates (never
+        in the same batch as this one) can have changed them; left pending, the batch's changes
+        go out together at commit.
+        """
+        with self._session.no_autoflush:
+            responses = await self._session.scalars(
+                _RESPONSES_OF, {"survey_id": survey_id, "respondents": list(respondents)}
+            )
+            by_id: dict[int, tuple[SurveyResponse, Answers]] = {r.id: (r, {}) for r in responses}
+            if not by_id:
+                return {}
+            connection = await self._session.connection()
+            rows = await connection.execute(_ANSWERS_OF, {"responses": list(by_id)})
+        for response_id, question_id, choice, number, text, language in rows:
+            answers = by_id[response_id][1]
+            answers.setdefault(question_id, []).append(AnswerValue(choice, number, text, language))
+        return {response.respondent: (response, answers) for response, answers in by_id.values()}
 
     async def answers(self, response_id: int) -> Answers:
         """Return a response's answers by question, each in position order."""
@@ -184,7 +283,7 @@ class SurveyResponseRepository:
             found.setdefault(question_id, []).append(AnswerValue(choice, number, text, language))
         return found
 
-    async def replace_answer(
+    def replace_answer(
         self,
         response: SurveyResponse,
         question_id: str,
@@ -211,16 +310,12 @@ class SurveyResponseRepository:
             }
             for position, value in enumerate(values)
         ]
-        # Answer rows are written at once on the transaction's connection, past the ORM: the
-        # response's own pending changes are not flushed before them (they go out with the
-        # rest of the batch's at commit), and the session's execution machinery is skipped.
-        connection = await self._session.connection()
-        if answered_before:
-            await connection.execute(
-                _DELETE_ANSWER, {"response_id": response.id, "question_id": question_id}
-            )
-        if rows:
-            await connection.execute(_INSERT_ANSWERS, rows)
+        # Held back and written with the batch's other answers before the transaction's next
+        # statement (see `write_deferred`); a second change to the same answer meanwhile
+        # replaces the first, which never reached the database.
+        key = (response.id, question_id)
+        earlier = self._replaced.get(key)
+        self._replaced[key] = (earlier[0] if earlier else answered_before, rows)
 
     async def delete_answers(self, response_id: int, question_ids: Iterable[str]) -> None:
         """Delete a response's answers to these questions."""
@@ -240,24 +335,15 @@ class SurveyResponseRepository:
         )
         return int((await self._session.execute(statement)).scalar_one())
 
-    async def mark_contact(
+    def mark_contact(
         self, survey_id: int, member_id: int, *, started: bool = False, finished: bool = False
     ) -> None:
-        """Record that a member started (and perhaps finished) a survey; never unsets a flag."""
-        values = {"started": True} if started else {}
-        if finished:
-            values["finished"] = True
-        await self._session.execute(
-            insert_for(self._session, _CONTACTS)
-            .values(
-                survey_id=survey_id,
-                member_id=member_id,
-                started=started,
-                finished=finished,
-                reminded=False,
-            )
-            .on_conflict_do_update(index_elements=["survey_id", "member_id"], set_=values)
-        )
+        """Record that a member started (and perhaps finished) a survey; never unsets a flag.
+
+        Held back like answers, and written with the batch's others (see `write_deferred`).
+        """
+        was_started, was_finished = self._contacts.get((survey_id, member_id), (False, False))
+        self._contacts[(survey_id, member_id)] = (started or was_started, finished or was_finished)
 
     async def of_member(self, member_id: int) -> Sequence[tuple[SurveyResponse, Survey, Answers]]:
         """Return a member's identified responses with their surveys and answers."""
@@ -315,13 +401,3 @@ class SurveyResponseRepository:
         await self._session.execute(
             delete(SurveyContact).where(SurveyContact.member_id == member_id)
         )
-
-
-def _by_respondent(rows: Iterable[Any]) -> dict[str, tuple[SurveyResponse, Answers]]:
-    """Group rows of responses joined with their answers (ordered by question and position)."""
-    found: dict[str, tuple[SurveyResponse, Answers]] = {}
-    for response, question_id, choice, number, text, language in rows:
-        _, answers = found.setdefault(response.respondent, (response, {}))
-        if question_id is not None:  # a response with no answer yet has one row of NULLs
-            answers.setdefault(question_id, []).append(AnswerValue(choice, number, text, language))
-    return found

@@ -163,7 +163,7 @@ async def test_a_failing_handler_commits_nothing_and_apologises(harness: Harness
 
     @harness.engine.router.command("boom", "explodes", in_menu=False, audience="anyone")  # type: ignore[arg-type]
     async def boom(ctx, args):  # type: ignore[no-untyped-def]
-        await ctx.uow.states.set(1, "x", "y", {}, ctx.now)
+        await ctx.set_state("x", "y")
         raise RuntimeError("bug")
 
     await harness.command(ada, "start")  # creates the member row

@@ -113,7 +113,7 @@ async def take_part(harness: Harness, who: Person, survey_id: int, *, finished: 
             SurveyContact(survey_id=survey_id, member_id=mid, started=True, finished=finished)
         )
         if not finished:
-            await uow.states.set(mid, "survey", "question", {"survey": survey_id}, now)
+            uow.states.set(None, mid, "survey", "question", {"survey": survey_id}, now)
         await uow.commit()
 
 

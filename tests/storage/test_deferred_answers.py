@@ -1,0 +1,154 @@
+"""Answers and survey contacts are held back and written together, yet every statement of the
+transaction sees them, a rolled-back savepoint drops them, and only a commit keeps them.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import func, select
+
+from storage.db import Database
+from storage.models import (
+    Member,
+    MemberStatus,
+    Survey,
+    SurveyAnswer,
+    SurveyContact,
+    SurveyResponse,
+    SurveyStatus,
+)
+from storage.repositories.survey_responses import AnswerValue
+
+NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
+
+
+async def survey_and_member(database: Database) -> tuple[int, int]:
+    async with database.unit_of_work() as uow:
+        survey = await uow.surveys.add(
+            Survey(
+                slug="deferred",
+                title={"en": "Deferred"},
+                definition={"id": "deferred", "title": "Deferred", "questions": []},
+                status=SurveyStatus.OPEN,
+                created_at=NOW,
+                updated_at=NOW,
+            )
+        )
+        member = await uow.members.add(
+            Member(
+                telegram_id=501,
+                first_name="Ada",
+                status=MemberStatus.ACTIVE,
+                created_at=NOW,
+                updated_at=NOW,
+            )
+        )
+        await uow.commit()
+        return survey.id, member.id
+
+
+async def start(database: Database, survey_id: int, member_id: int) -> int:
+    async with database.unit_of_work() as uow:
+        response, created = await uow.responses.start(
+            survey_id, f"m:{member_id}", member_id, "en", "q1", NOW
+        )
+        await uow.commit()
+        assert created
+        return response.id
+
+
+async def stored(database: Database, response_id: int) -> dict[str, list[AnswerValue]]:
+    async with database.unit_of_work() as uow:
+        return await uow.responses.answers(response_id)
+
+
+async def test_a_statement_after_an_answer_sees_it(database: Database) -> None:
+    survey_id, member_id = await survey_and_member(database)
+    response_id = await start(database, survey_id, member_id)
+    async with database.unit_of_work() as uow:
+        [response] = (await uow.session.scalars(select(SurveyResponse))).all()
+        uow.responses.replace_answer(
+            response, "q1", [AnswerValue(choice="a"), AnswerValue(choice="b")], NOW
+        )
+        assert uow.has_deferred_writes
+        # Another repository's query, by the session: the rows are there for it.
+        count = select(func.count()).select_from(SurveyAnswer)
+        assert await uow.session.scalar(count) == 2
+        assert not uow.has_deferred_writes
+        assert await uow.responses.answers(response_id) == {
+            "q1": [AnswerValue(choice="a"), AnswerValue(choice="b")]
+        }
+        await uow.commit()
+    assert (await stored(database, response_id))["q1"] == [
+        AnswerValue(choice="a"),
+        AnswerValue(choice="b"),
+    ]
+
+
+async def test_changing_an_answer_twice_before_a_statement_keeps_the_last(
+    database: Database,
+) -> None:
+    survey_id, member_id = await survey_and_member(database)
+    response_id = await start(database, survey_id, member_id)
+    async with database.unit_of_work() as uow:
+        response = await uow.responses.find(survey_id, f"m:{member_id}")
+        assert response is not None
+        uow.responses.replace_answer(response, "q1", [AnswerValue(number=1)], NOW)
+        await uow.commit()
+    async with database.unit_of_work() as uow:
+        response = await uow.responses.find(survey_id, f"m:{member_id}")
+        assert response is not None
+        uow.responses.replace_answer(response, "q1", [AnswerValue(number=2)], NOW)
+        uow.responses.replace_answer(response, "q1", [AnswerValue(number=3)], NOW)
+        uow.responses.replace_answer(response, "q2", [AnswerValue(text="hi")], NOW)
+        uow.responses.replace_answer(response, "q2", [], NOW)  # skipped after all
+        await uow.commit()
+    assert await stored(database, response_id) == {"q1": [AnswerValue(number=3)]}
+
+
+async def test_contact_flags_are_merged_and_never_unset(database: Database) -> None:
+    survey_id, member_id = await survey_and_member(database)
+    async with database.unit_of_work() as uow:
+        uow.responses.mark_contact(survey_id, member_id, started=True)
+        uow.responses.mark_contact(survey_id, member_id, finished=True)
+        await uow.commit()
+    async with database.unit_of_work() as uow:
+        uow.responses.mark_contact(survey_id, member_id, started=True)  # again, later
+        await uow.commit()
+    async with database.unit_of_work() as uow:
+        [contact] = (await uow.session.scalars(select(SurveyContact))).all()
+        assert (contact.started, contact.finished, contact.reminded) == (True, True, False)
+
+
+async def test_a_rolled_back_savepoint_drops_what_it_held_back(database: Database) -> None:
+    survey_id, member_id = await survey_and_member(database)
+    response_id = await start(database, survey_id, member_id)
+    async with database.unit_of_work() as uow:
+        response = await uow.responses.find(survey_id, f"m:{member_id}")
+        assert response is not None
+        uow.responses.replace_answer(response, "q1", [AnswerValue(choice="kept")], NOW)
+        try:
+            async with uow.savepoint():
+                uow.responses.replace_answer(response, "q2", [AnswerValue(choice="gone")], NOW)
+                uow.responses.mark_contact(survey_id, member_id, started=True)
+                raise RuntimeError("the block fails")
+        except RuntimeError:
+            pass
+        await uow.commit()
+    assert await stored(database, response_id) == {"q1": [AnswerValue(choice="kept")]}
+    async with database.unit_of_work() as uow:
+        assert (await uow.session.scalars(select(SurveyContact))).all() == []
+
+
+async def test_without_a_commit_nothing_held_back_is_written(database: Database) -> None:
+    survey_id, member_id = await survey_and_member(database)
+    response_id = await start(database, survey_id, member_id)
+    async with database.unit_of_work() as uow:
+        response = await uow.responses.find(survey_id, f"m:{member_id}")
+        assert response is not None
+        uow.responses.replace_answer(response, "q1", [AnswerValue(choice="a")], NOW)
+        uow.responses.mark_contact(survey_id, member_id, started=True)
+    assert await stored(database, response_id) == {}
+    async with database.unit_of_work() as uow:
+        assert (await uow.session.scalars(select(SurveyContact))).all() == []
