@@ -7,8 +7,11 @@ when the file is opened, so it is written with a leading apostrophe.
 
 from __future__ import annotations
 
+import re
+
 Cell = str | int | float | None
 FORMULA = ("=", "+", "-", "@", "\t", "\r")  # what spreadsheets read as the start of a formula
+_NEEDS_QUOTES = re.compile('[,"\r\n]')
 
 
 def csv_cell(value: Cell) -> str:
@@ -19,6 +22,6 @@ def csv_cell(value: Cell) -> str:
         return str(value)
     if value.startswith(FORMULA):
         value = "'" + value
-    if any(mark in value for mark in ',"\r\n'):
-        return '"' + value.replace('"', '""') + '"'
-    return value
+    if _NEEDS_QUOTES.search(value) is None:
+        return value
+    return '"' + value.replace('"', '""') + '"'

@@ -15,7 +15,9 @@ T = TypeVar("T")
 class _Lane:
     waiting: list[int] = field(default_factory=list)  # a heap of the order numbers queued
     busy: bool = False
-    turn: asyncio.Condition = field(default_factory=asyncio.Condition)
+    # Made when a job has to wait for another of the same key; most lanes never need one, and
+    # making a Condition for each update costs a busy bot.
+    turn: asyncio.Condition | None = None
 
 
 class KeyedSequencer:
@@ -38,29 +40,43 @@ class KeyedSequencer:
             job: What to run.
         """
         lane = self._lanes.get(key)
-        if lane is None:  # not setdefault: building a lane (a Condition) costs a busy bot
-            lane = self._lanes[key] = _Lane()
+        if lane is None:  # the key is idle: run at once
+            lane = self._lanes[key] = _Lane(busy=True)
+        else:
+            await self._wait_turn(key, lane, order)
+        try:
+            return await job()
+        finally:
+            await self._release(key, lane)
+
+    async def _wait_turn(self, key: Hashable, lane: _Lane, order: int) -> None:
+        if lane.turn is None:
+            lane.turn = asyncio.Condition()
+        turn = lane.turn
         heapq.heappush(lane.waiting, order)
         try:
-            async with lane.turn:
-                await lane.turn.wait_for(lambda: not lane.busy and lane.waiting[0] == order)
+            async with turn:
+                await turn.wait_for(lambda: not lane.busy and lane.waiting[0] == order)
                 heapq.heappop(lane.waiting)
                 lane.busy = True
         except BaseException:
             # Cancelled while waiting: leave the queue without blocking the others.
             lane.waiting.remove(order)
             heapq.heapify(lane.waiting)
-            await self._release(key, lane, was_running=False)
+            async with turn:
+                self._retire_if_idle(key, lane)
+                turn.notify_all()
             raise
-        try:
-            return await job()
-        finally:
-            await self._release(key, lane, was_running=True)
 
-    async def _release(self, key: Hashable, lane: _Lane, *, was_running: bool) -> None:
+    async def _release(self, key: Hashable, lane: _Lane) -> None:
+        lane.busy = False
+        if lane.turn is None:  # nobody waited (a waiter makes the Condition before waiting)
+            self._retire_if_idle(key, lane)
+            return
         async with lane.turn:
-            if was_running:
-                lane.busy = False
-            if not lane.waiting and not lane.busy:
-                self._lanes.pop(key, None)
+            self._retire_if_idle(key, lane)
             lane.turn.notify_all()
+
+    def _retire_if_idle(self, key: Hashable, lane: _Lane) -> None:
+        if not lane.waiting and not lane.busy:
+            self._lanes.pop(key, None)

@@ -15,7 +15,8 @@ from flows.survey.export import answer_line
 from flows.survey.lifecycle import definition_of, is_open
 from flows.survey.questions import is_complete
 from flows.survey.respondent import respondent_key, stored_time
-from storage.models import ResponseStatus, Survey, SurveyResponse, SurveyStatus
+from storage.models import ResponseStatus, Survey, SurveyStatus
+from storage.repositories.response_records import ResponseRecord
 from storage.repositories.survey_responses import Answers, AnswerValue
 
 FLOW = ANSWERING_FLOW  # state data: "survey", "mode", and "other" (a question id)
@@ -29,7 +30,7 @@ class Attempt:
 
     survey: Survey
     definition: SurveyDefinition
-    response: SurveyResponse
+    response: ResponseRecord
     answers: Answers
 
     def question(self, question_id: str) -> Question:
@@ -68,7 +69,7 @@ async def load_attempt(ctx: Context, survey_id: int) -> Attempt | None:
     return Attempt(survey, definition, response, answers)
 
 
-def not_open_text(ctx: Context, survey: Survey, response: SurveyResponse | None) -> str:
+def not_open_text(ctx: Context, survey: Survey, response: ResponseRecord | None) -> str:
     """Why a survey takes no answers now, told to someone with `response` (or none)."""
     if survey.status is SurveyStatus.OPEN and survey.opens_at and ctx.now < survey.opens_at:
         when = survey.opens_at.astimezone(ctx.config.timezone).strftime("%Y-%m-%d %H:%M")

@@ -63,7 +63,7 @@ def answer_line(definition: SurveyDefinition, answers: Answers) -> str:
     Kept up to date whenever the answers change, so that an export reads one column per
     response instead of every answer row.
     """
-    return ",".join(csv_cell(_answer_cell(q, answers.get(q.id, []))) for q in definition.questions)
+    return ",".join([csv_cell(_answer_cell(q, answers.get(q.id))) for q in definition.questions])
 
 
 async def export_table(uow: UnitOfWork, survey: Survey, language: str) -> ExportTable:
@@ -126,7 +126,7 @@ def to_xlsx(table: ExportTable) -> bytes:
     return buffer.getvalue()
 
 
-def _answer_cell(question: Question, values: list[AnswerValue]) -> Cell:
+def _answer_cell(question: Question, values: list[AnswerValue] | None) -> Cell:
     if not values:
         return None
     if question.type in NUMERIC_TYPES:

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Collection, Iterable, Sequence
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 from sqlalchemy import Connection, Table, and_, bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -19,11 +18,15 @@ from storage.models import (
     SurveyResponse,
 )
 from storage.repositories.dialect import MAX_ID, insert_on
+from storage.repositories.response_records import COLUMNS, ResponseRecord, ResponseRecords
 
 
-@dataclass(frozen=True, slots=True)
-class AnswerValue:
-    """One stored value of an answer (a row of `survey_answers` without its keys)."""
+class AnswerValue(NamedTuple):
+    """One stored value of an answer (a row of `survey_answers` without its keys).
+
+    A named tuple rather than a frozen dataclass: every step of answering rebuilds a response's
+    answers from their rows, and a tuple is several times cheaper to make.
+    """
 
     choice: str | None = None
     number: float | None = None
@@ -49,13 +52,9 @@ _DELETE_ANSWER = delete(_ANSWERS).where(
     _ANSWERS.c.question_id == bindparam("question_id"),
 )
 _INSERT_ANSWERS = insert(_ANSWERS)
-_RESPONSE_OF = select(SurveyResponse).where(
-    SurveyResponse.survey_id == bindparam("survey_id"),
-    SurveyResponse.respondent == bindparam("respondent"),
-)
-_RESPONSES_OF = select(SurveyResponse).where(
-    SurveyResponse.survey_id == bindparam("survey_id"),
-    SurveyResponse.respondent.in_(bindparam("respondents", expanding=True)),
+_RESPONSES_OF = select(*COLUMNS).where(
+    _RESPONSES.c.survey_id == bindparam("survey_id"),
+    _RESPONSES.c.respondent.in_(bindparam("respondents", expanding=True)),
 )
 _ANSWERS_OF = (
     select(
@@ -92,12 +91,12 @@ def _start(dialect_name: str, *, anonymous: bool) -> Any:
     An anonymous response brings its own random id, so any conflict (the pair, or an id
     already taken) means nothing was inserted.
     """
-    statement = insert_on(dialect_name, SurveyResponse)
+    statement = insert_on(dialect_name, _RESPONSES)
     if anonymous:
         statement = statement.on_conflict_do_nothing()
     else:
         statement = statement.on_conflict_do_nothing(index_elements=["survey_id", "respondent"])
-    return statement.returning(SurveyResponse)
+    return statement.returning(*COLUMNS)
 
 
 _START = {
@@ -119,7 +118,10 @@ class SurveyResponseRepository:
         self._session = session
         # Read ahead for a batch (`read_ahead`): (survey, respondent) -> what
         # `find_with_answers` would return. Each entry serves one call, then the database does.
-        self._ahead: dict[tuple[int, str], tuple[SurveyResponse, Answers] | None] = {}
+        self._ahead: dict[tuple[int, str], tuple[ResponseRecord, Answers] | None] = {}
+        # The responses read for answering, as records whose changes are written back
+        # together with the writes below.
+        self._records = ResponseRecords()
         # Writes held back until the transaction's next statement or its commit (see
         # `storage.uow.DeferringSession`), so that a batch of answers is written by a few
         # statements instead of one or two per answer:
@@ -130,11 +132,12 @@ class SurveyResponseRepository:
 
     @property
     def has_deferred(self) -> bool:
-        """Whether answers or contacts are held back, to be written together."""
-        return bool(self._replaced or self._contacts)
+        """Whether changed responses, answers or contacts are held back, to be written."""
+        return bool(self._replaced or self._contacts or self._records.changed())
 
     def write_deferred(self, connection: Connection) -> None:
-        """Write the answers and contacts held back, a statement for each kind of row."""
+        """Write what is held back, a statement for each kind of row."""
+        self._records.write(connection)
         replaced, self._replaced = self._replaced, {}
         contacts, self._contacts = self._contacts, {}
         stale = [
@@ -164,16 +167,23 @@ class SurveyResponseRepository:
         """Forget the writes held back (their savepoint was rolled back)."""
         self._replaced.clear()
         self._contacts.clear()
+        self._records.revert()
 
-    async def find(self, survey_id: int, respondent: str) -> SurveyResponse | None:
+    async def find(self, survey_id: int, respondent: str) -> ResponseRecord | None:
         """Return the response of `respondent` to a survey, or None."""
-        # Not flushed first: responses are written by plain statements, never left pending,
-        # and a loaded one comes back as the object already in the session.
+        found = await self._responses(survey_id, [respondent])
+        return found[0] if found else None
+
+    async def _responses(
+        self, survey_id: int, respondents: Collection[str]
+    ) -> list[ResponseRecord]:
+        # Not flushed first: nothing the ORM holds pending is a response (their changes are
+        # records', written before any statement).
         with self._session.no_autoflush:
-            found = await self._session.execute(
-                _RESPONSE_OF, {"survey_id": survey_id, "respondent": respondent}
+            rows = await self._session.execute(
+                _RESPONSES_OF, {"survey_id": survey_id, "respondents": list(respondents)}
             )
-            return found.scalar_one_or_none()
+        return [self._records.track(row) for row in rows.all()]
 
     async def start(
         self,
@@ -183,7 +193,7 @@ class SurveyResponseRepository:
         language: str,
         current: str | None,
         at: datetime,
-    ) -> tuple[SurveyResponse, bool]:
+    ) -> tuple[ResponseRecord, bool]:
         """Create the response unless the respondent has one; return it and whether it is new.
 
         The insert does nothing on a conflict with the unique (survey, respondent) pair, so two
@@ -207,12 +217,11 @@ class SurveyResponseRepository:
             if member_id is None:
                 # Below zero, where the counting-up ids of identified responses never go.
                 values["id"] = -1 - secrets.randbelow(MAX_ID)
-            # The new row comes back as an object of the session; a conflict returns nothing.
+            # The new row comes back; a conflict returns nothing.
             with self._session.no_autoflush:
-                inserted = await self._session.execute(statement, values)
-                created = inserted.scalar_one_or_none()
-            if created is not None:
-                return created, True
+                inserted = (await self._session.execute(statement, values)).first()
+            if inserted is not None:
+                return self._records.track(inserted), True
             response = await self.find(survey_id, respondent)
             if response is not None:
                 return response, False
@@ -220,7 +229,7 @@ class SurveyResponseRepository:
 
     async def find_with_answers(
         self, survey_id: int, respondent: str
-    ) -> tuple[SurveyResponse, Answers] | None:
+    ) -> tuple[ResponseRecord, Answers] | None:
         """Return the response of `respondent` to a survey with its answers.
 
         Every step of answering needs both, and this is the survey's hot path.
@@ -242,25 +251,21 @@ class SurveyResponseRepository:
 
     async def _with_answers(
         self, survey_id: int, respondents: Collection[str]
-    ) -> dict[str, tuple[SurveyResponse, Answers]]:
+    ) -> dict[str, tuple[ResponseRecord, Answers]]:
         """These respondents' responses to a survey with their answers, by respondent.
 
-        Two queries: the responses as objects of the session, their answers as plain rows
-        (building an object for every joined row would cost more than the second query). Not
-        flushed first: this reads the respondents' own rows, and only their own updates (never
-        in the same batch as this one) can have changed them; left pending, the batch's changes
-        go out together at commit.
+        Two queries, both by plain statements: the responses (as records) and their answers.
+        Joined, each response would come back once per answer.
         """
-        with self._session.no_autoflush:
-            responses = await self._session.scalars(
-                _RESPONSES_OF, {"survey_id": survey_id, "respondents": list(respondents)}
-            )
-            by_id: dict[int, tuple[SurveyResponse, Answers]] = {r.id: (r, {}) for r in responses}
-            if not by_id:
-                return {}
-            connection = await self._session.connection()
-            rows = await connection.execute(_ANSWERS_OF, {"responses": list(by_id)})
-        for response_id, question_id, choice, number, text, language in rows:
+        by_id: dict[int, tuple[ResponseRecord, Answers]] = {
+            record.id: (record, {}) for record in await self._responses(survey_id, respondents)
+        }
+        if not by_id:
+            return {}
+        # On the connection: the statement before has just written anything held back.
+        connection = await self._session.connection()
+        rows = await connection.execute(_ANSWERS_OF, {"responses": list(by_id)})
+        for response_id, question_id, choice, number, text, language in rows.all():
             answers = by_id[response_id][1]
             answers.setdefault(question_id, []).append(AnswerValue(choice, number, text, language))
         return {response.respondent: (response, answers) for response, answers in by_id.values()}
@@ -285,7 +290,7 @@ class SurveyResponseRepository:
 
     def replace_answer(
         self,
-        response: SurveyResponse,
+        response: ResponseRecord,
         question_id: str,
         values: Sequence[AnswerValue],
         at: datetime,
@@ -374,6 +379,7 @@ class SurveyResponseRepository:
         text of an "other" choice is cleared.
         """
         self._ahead.clear()  # what was read ahead may be what is erased here
+        self._records.forget()  # and so may the records (their changes are written first)
         mine = select(SurveyResponse.id).where(SurveyResponse.member_id == member_id)
         submitted = mine.where(SurveyResponse.status == ResponseStatus.COMPLETE)
         await self._session.execute(

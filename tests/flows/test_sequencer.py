@@ -25,6 +25,7 @@ async def test_jobs_of_one_key_run_in_order_of_their_number_not_arrival() -> Non
     gate.set()
     assert await asyncio.gather(first, *later) == [1, 5, 3, 4, 2]
     assert ran == [1, 2, 3, 4, 5]
+    assert sequencer._lanes == {}  # the lane goes once its last job is done
 
 
 async def test_different_keys_do_not_wait_for_each_other() -> None:

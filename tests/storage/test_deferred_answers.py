@@ -12,10 +12,10 @@ from storage.db import Database
 from storage.models import (
     Member,
     MemberStatus,
+    ResponseStatus,
     Survey,
     SurveyAnswer,
     SurveyContact,
-    SurveyResponse,
     SurveyStatus,
 )
 from storage.repositories.survey_responses import AnswerValue
@@ -67,7 +67,8 @@ async def test_a_statement_after_an_answer_sees_it(database: Database) -> None:
     survey_id, member_id = await survey_and_member(database)
     response_id = await start(database, survey_id, member_id)
     async with database.unit_of_work() as uow:
-        [response] = (await uow.session.scalars(select(SurveyResponse))).all()
+        response = await uow.responses.find(survey_id, f"m:{member_id}")
+        assert response is not None
         uow.responses.replace_answer(
             response, "q1", [AnswerValue(choice="a"), AnswerValue(choice="b")], NOW
         )
@@ -152,3 +153,42 @@ async def test_without_a_commit_nothing_held_back_is_written(database: Database)
     assert await stored(database, response_id) == {}
     async with database.unit_of_work() as uow:
         assert (await uow.session.scalars(select(SurveyContact))).all() == []
+
+
+async def test_a_changed_response_is_seen_by_the_next_statement_and_kept_by_commit(
+    database: Database,
+) -> None:
+    survey_id, member_id = await survey_and_member(database)
+    await start(database, survey_id, member_id)
+    async with database.unit_of_work() as uow:
+        response = await uow.responses.find(survey_id, f"m:{member_id}")
+        assert response is not None
+        assert await uow.responses.find(survey_id, f"m:{member_id}") is response  # one record
+        response.status, response.current = ResponseStatus.COMPLETE, None
+        assert uow.has_deferred_writes
+        assert await uow.responses.count_complete(survey_id) == 1  # a query of the mapped class
+        await uow.commit()
+    async with database.unit_of_work() as uow:
+        again = await uow.responses.find(survey_id, f"m:{member_id}")
+        assert again is not None
+        assert (again.status, again.current) == (ResponseStatus.COMPLETE, None)
+
+
+async def test_a_rolled_back_savepoint_undoes_a_response_change(database: Database) -> None:
+    survey_id, member_id = await survey_and_member(database)
+    await start(database, survey_id, member_id)
+    async with database.unit_of_work() as uow:
+        response = await uow.responses.find(survey_id, f"m:{member_id}")
+        assert response is not None
+        response.current = "q2"
+        try:
+            async with uow.savepoint():
+                response.current = "q3"
+                raise RuntimeError("the block fails")
+        except RuntimeError:
+            pass
+        assert response.current == "q2"
+        await uow.commit()
+    async with database.unit_of_work() as uow:
+        again = await uow.responses.find(survey_id, f"m:{member_id}")
+        assert again is not None and again.current == "q2"
