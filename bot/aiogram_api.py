@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import aiogram.methods
@@ -91,10 +92,38 @@ def _method(name: str, params: dict[str, Any], files: Files) -> TelegramMethod[A
 def _as_json(result: Any) -> Any:
     # aiogram parses results into its models; callers expect Telegram's own JSON shape.
     if isinstance(result, TelegramObject):
-        return result.model_dump(mode="json", exclude_none=True, by_alias=True)
+        return _JsonView(result)
     if isinstance(result, list):
         return [_as_json(item) for item in result]
     return result
+
+
+class _JsonView(Mapping[str, Any]):
+    """One of aiogram's results as Telegram's JSON, converted when first read.
+
+    Most results (the message an edit returns) are never read, and converting a message back
+    to JSON costs as much as a good part of the call.
+    """
+
+    __slots__ = ("_json", "_model")
+
+    def __init__(self, model: TelegramObject) -> None:
+        self._model = model
+        self._json: dict[str, Any] | None = None
+
+    def _data(self) -> dict[str, Any]:
+        if self._json is None:
+            self._json = self._model.model_dump(mode="json", exclude_none=True, by_alias=True)
+        return self._json
+
+    def __getitem__(self, key: str) -> Any:
+        return self._data()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._data())
+
+    def __len__(self) -> int:
+        return len(self._data())
 
 
 def _translate(exc: TelegramAPIError) -> ApiError:
