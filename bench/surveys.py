@@ -38,7 +38,7 @@ from inprocess import (
     townsquare_stack,
 )
 from scratch import scratch_database
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, text
 
 from bot.gc_tuning import tune_garbage_collection
 from flows.i18n import translator
@@ -170,6 +170,12 @@ async def seed_responses(database_url: str, count: int) -> int:
                 await connection.execute(
                     insert(SurveyAnswer), [r for rows in answered for r in rows]
                 )
+        if database.is_postgresql:
+            # As autovacuum would soon: otherwise it analyses the new rows while (b) runs and
+            # takes one of the machine's cores from it.
+            async with database.engine.connect() as connection:
+                await connection.execution_options(isolation_level="AUTOCOMMIT")
+                await connection.execute(text("VACUUM ANALYZE"))
         return survey_id
     finally:
         await database.dispose()

@@ -4,6 +4,7 @@ transaction sees them, a rolled-back savepoint drops them, and only a commit kee
 
 from __future__ import annotations
 
+from contextlib import suppress
 from datetime import UTC, datetime
 
 from sqlalchemy import func, select
@@ -18,7 +19,9 @@ from storage.models import (
     SurveyContact,
     SurveyStatus,
 )
+from storage.repositories.response_records import ResponseRecord
 from storage.repositories.survey_responses import AnswerValue
+from storage.uow import UnitOfWork
 
 NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
 
@@ -58,6 +61,17 @@ async def start(database: Database, survey_id: int, member_id: int) -> int:
         return response.id
 
 
+async def response_of(uow: UnitOfWork, survey_id: int, member_id: int) -> ResponseRecord:
+    response = await uow.responses.find(survey_id, f"m:{member_id}")
+    assert response is not None
+    return response
+
+
+async def contacts(database: Database) -> list[SurveyContact]:
+    async with database.unit_of_work() as uow:
+        return list((await uow.session.scalars(select(SurveyContact))).all())
+
+
 async def stored(database: Database, response_id: int) -> dict[str, list[AnswerValue]]:
     async with database.unit_of_work() as uow:
         return await uow.responses.answers(response_id)
@@ -67,8 +81,7 @@ async def test_a_statement_after_an_answer_sees_it(database: Database) -> None:
     survey_id, member_id = await survey_and_member(database)
     response_id = await start(database, survey_id, member_id)
     async with database.unit_of_work() as uow:
-        response = await uow.responses.find(survey_id, f"m:{member_id}")
-        assert response is not None
+        response = await response_of(uow, survey_id, member_id)
         uow.responses.replace_answer(
             response, "q1", [AnswerValue(choice="a"), AnswerValue(choice="b")], NOW
         )
@@ -93,13 +106,11 @@ async def test_changing_an_answer_twice_before_a_statement_keeps_the_last(
     survey_id, member_id = await survey_and_member(database)
     response_id = await start(database, survey_id, member_id)
     async with database.unit_of_work() as uow:
-        response = await uow.responses.find(survey_id, f"m:{member_id}")
-        assert response is not None
+        response = await response_of(uow, survey_id, member_id)
         uow.responses.replace_answer(response, "q1", [AnswerValue(number=1)], NOW)
         await uow.commit()
     async with database.unit_of_work() as uow:
-        response = await uow.responses.find(survey_id, f"m:{member_id}")
-        assert response is not None
+        response = await response_of(uow, survey_id, member_id)
         uow.responses.replace_answer(response, "q1", [AnswerValue(number=2)], NOW)
         uow.responses.replace_answer(response, "q1", [AnswerValue(number=3)], NOW)
         uow.responses.replace_answer(response, "q2", [AnswerValue(text="hi")], NOW)
@@ -117,42 +128,35 @@ async def test_contact_flags_are_merged_and_never_unset(database: Database) -> N
     async with database.unit_of_work() as uow:
         uow.responses.mark_contact(survey_id, member_id, started=True)  # again, later
         await uow.commit()
-    async with database.unit_of_work() as uow:
-        [contact] = (await uow.session.scalars(select(SurveyContact))).all()
-        assert (contact.started, contact.finished, contact.reminded) == (True, True, False)
+    [contact] = await contacts(database)
+    assert (contact.started, contact.finished, contact.reminded) == (True, True, False)
 
 
 async def test_a_rolled_back_savepoint_drops_what_it_held_back(database: Database) -> None:
     survey_id, member_id = await survey_and_member(database)
     response_id = await start(database, survey_id, member_id)
     async with database.unit_of_work() as uow:
-        response = await uow.responses.find(survey_id, f"m:{member_id}")
-        assert response is not None
+        response = await response_of(uow, survey_id, member_id)
         uow.responses.replace_answer(response, "q1", [AnswerValue(choice="kept")], NOW)
-        try:
+        with suppress(RuntimeError):
             async with uow.savepoint():
                 uow.responses.replace_answer(response, "q2", [AnswerValue(choice="gone")], NOW)
                 uow.responses.mark_contact(survey_id, member_id, started=True)
                 raise RuntimeError("the block fails")
-        except RuntimeError:
-            pass
         await uow.commit()
     assert await stored(database, response_id) == {"q1": [AnswerValue(choice="kept")]}
-    async with database.unit_of_work() as uow:
-        assert (await uow.session.scalars(select(SurveyContact))).all() == []
+    assert await contacts(database) == []
 
 
 async def test_without_a_commit_nothing_held_back_is_written(database: Database) -> None:
     survey_id, member_id = await survey_and_member(database)
     response_id = await start(database, survey_id, member_id)
     async with database.unit_of_work() as uow:
-        response = await uow.responses.find(survey_id, f"m:{member_id}")
-        assert response is not None
+        response = await response_of(uow, survey_id, member_id)
         uow.responses.replace_answer(response, "q1", [AnswerValue(choice="a")], NOW)
         uow.responses.mark_contact(survey_id, member_id, started=True)
     assert await stored(database, response_id) == {}
-    async with database.unit_of_work() as uow:
-        assert (await uow.session.scalars(select(SurveyContact))).all() == []
+    assert await contacts(database) == []
 
 
 async def test_a_changed_response_is_seen_by_the_next_statement_and_kept_by_commit(
@@ -161,16 +165,14 @@ async def test_a_changed_response_is_seen_by_the_next_statement_and_kept_by_comm
     survey_id, member_id = await survey_and_member(database)
     await start(database, survey_id, member_id)
     async with database.unit_of_work() as uow:
-        response = await uow.responses.find(survey_id, f"m:{member_id}")
-        assert response is not None
+        response = await response_of(uow, survey_id, member_id)
         assert await uow.responses.find(survey_id, f"m:{member_id}") is response  # one record
         response.status, response.current = ResponseStatus.COMPLETE, None
         assert uow.has_deferred_writes
         assert await uow.responses.count_complete(survey_id) == 1  # a query of the mapped class
         await uow.commit()
     async with database.unit_of_work() as uow:
-        again = await uow.responses.find(survey_id, f"m:{member_id}")
-        assert again is not None
+        again = await response_of(uow, survey_id, member_id)
         assert (again.status, again.current) == (ResponseStatus.COMPLETE, None)
 
 
@@ -178,17 +180,13 @@ async def test_a_rolled_back_savepoint_undoes_a_response_change(database: Databa
     survey_id, member_id = await survey_and_member(database)
     await start(database, survey_id, member_id)
     async with database.unit_of_work() as uow:
-        response = await uow.responses.find(survey_id, f"m:{member_id}")
-        assert response is not None
+        response = await response_of(uow, survey_id, member_id)
         response.current = "q2"
-        try:
+        with suppress(RuntimeError):
             async with uow.savepoint():
                 response.current = "q3"
                 raise RuntimeError("the block fails")
-        except RuntimeError:
-            pass
         assert response.current == "q2"
         await uow.commit()
     async with database.unit_of_work() as uow:
-        again = await uow.responses.find(survey_id, f"m:{member_id}")
-        assert again is not None and again.current == "q2"
+        assert (await response_of(uow, survey_id, member_id)).current == "q2"
