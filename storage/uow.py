@@ -126,6 +126,7 @@ class UnitOfWork:
         # Closing ends the transaction: whatever was not committed is rolled back. Objects
         # read here stay usable (detached, not expired) for the code that follows.
         try:
+            self._session.sync_session.info.pop(_UNIT_OF_WORK, None)  # no cycle left behind
             await self._session.close()
         finally:
             self._session = None

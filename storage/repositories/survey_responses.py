@@ -240,10 +240,10 @@ class SurveyResponseRepository:
         return (await self._with_answers(survey_id, [respondent])).get(respondent)
 
     async def read_ahead(self, survey_id: int, respondents: Collection[str]) -> None:
-        """Read these respondents' responses to a survey with their answers, in one query.
+        """Read these respondents' responses to a survey with their answers, in two queries.
 
         The next `find_with_answers` of each is then answered from memory. For a batch of
-        updates this saves a query per update on the answering path.
+        updates this saves two queries per update on the answering path.
         """
         found = await self._with_answers(survey_id, respondents)
         for respondent in respondents:
