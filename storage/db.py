@@ -18,8 +18,9 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from storage.deferred import DeferringSession
 from storage.sqlite_connection import connect_inline
-from storage.uow import DeferringSession, UnitOfWork
+from storage.uow import UnitOfWork
 
 # SQLite's writers of one process, per event loop and database file (see `Database`).
 _writers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, asyncio.Lock]] = (

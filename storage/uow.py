@@ -7,10 +7,10 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from types import TracebackType
 
-from sqlalchemy import Connection, event
+from sqlalchemy import Connection
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from sqlalchemy.orm import ORMExecuteState, Session
 
+from storage.deferred import attach, detach, write_deferred_first
 from storage.repositories.audit import AuditRepository
 from storage.repositories.ballots import BallotRepository
 from storage.repositories.chats import ChatRepository
@@ -26,25 +26,6 @@ from storage.repositories.survey_responses import SurveyResponseRepository
 from storage.repositories.survey_results import SurveyResultsRepository
 from storage.repositories.surveys import SurveyRepository
 from storage.repositories.updates import UpdateLog
-
-# Where a session keeps its unit of work, for the hook that writes deferred rows first.
-_UNIT_OF_WORK = "townsquare.unit_of_work"
-
-
-class DeferringSession(Session):
-    """The session under each unit of work: it writes the deferred rows before any statement.
-
-    Some writes of the answering path are held back and sent together (see
-    `SurveyResponseRepository.replace_answer`); so that no statement of the transaction, read
-    or write, ever sees the database without them, they go out before the next one.
-    """
-
-
-@event.listens_for(DeferringSession, "do_orm_execute")
-def _write_deferred_first(execution: ORMExecuteState) -> None:
-    uow = execution.session.info.get(_UNIT_OF_WORK)
-    if uow is not None and uow.has_deferred_writes:
-        uow.write_deferred(execution.session.connection())
 
 
 class UnitOfWork:
@@ -96,7 +77,7 @@ class UnitOfWork:
         if self._serialise is not None:
             await self._serialise.acquire()
         session = self._sessions()
-        session.sync_session.info[_UNIT_OF_WORK] = self
+        attach(session, self)
         self._session = session
         lock = self._lock_rows
         self.members = MemberRepository(session, lock_rows=lock)
@@ -126,7 +107,7 @@ class UnitOfWork:
         # Closing ends the transaction: whatever was not committed is rolled back. Objects
         # read here stay usable (detached, not expired) for the code that follows.
         try:
-            self._session.sync_session.info.pop(_UNIT_OF_WORK, None)  # no cycle left behind
+            detach(self._session)
             await self._session.close()
         finally:
             self._session = None
@@ -141,7 +122,7 @@ class UnitOfWork:
 
     @property
     def has_deferred_writes(self) -> bool:
-        """Whether some rows are held back to be written together (see `DeferringSession`)."""
+        """Whether some rows are held back to be written together (see `storage.deferred`)."""
         return self.responses.has_deferred
 
     def write_deferred(self, connection: Connection) -> None:
@@ -150,7 +131,7 @@ class UnitOfWork:
 
     async def _write_deferred_now(self) -> None:
         if self.has_deferred_writes:
-            await self.session.run_sync(lambda session: self.write_deferred(session.connection()))
+            await self.session.run_sync(write_deferred_first)
 
     async def commit(self) -> None:
         """Commit everything done in this unit of work, then run the `after_commit` callbacks."""

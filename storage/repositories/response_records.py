@@ -5,7 +5,7 @@ Every step of answering reads a person's response and changes where they are (`c
 cost more to load and to flush than the statements take to run; as plain records read with Core
 statements, the batch's changes are found by comparing each record with what was last read or
 written, and written by one executemany UPDATE before the transaction's next statement (see
-`storage.uow.DeferringSession`).
+`storage.deferred`).
 """
 
 from __future__ import annotations

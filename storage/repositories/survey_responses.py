@@ -10,6 +10,7 @@ from typing import Any, NamedTuple, cast
 from sqlalchemy import Connection, Table, and_, bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.deferred import connection_after_deferred
 from storage.models import (
     ResponseStatus,
     Survey,
@@ -123,7 +124,7 @@ class SurveyResponseRepository:
         # together with the writes below.
         self._records = ResponseRecords()
         # Writes held back until the transaction's next statement or its commit (see
-        # `storage.uow.DeferringSession`), so that a batch of answers is written by a few
+        # `storage.deferred`), so that a batch of answers is written by a few
         # statements instead of one or two per answer:
         # (response, question) -> (rows to replace first, the answer's new rows) ...
         self._replaced: dict[tuple[int, str], tuple[bool, list[dict[str, Any]]]] = {}
@@ -262,8 +263,7 @@ class SurveyResponseRepository:
         }
         if not by_id:
             return {}
-        # On the connection: the statement before has just written anything held back.
-        connection = await self._session.connection()
+        connection = await connection_after_deferred(self._session)
         rows = await connection.execute(_ANSWERS_OF, {"responses": list(by_id)})
         for response_id, question_id, choice, number, text, language in rows.all():
             answers = by_id[response_id][1]

@@ -16,6 +16,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import String, case, cast, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.deferred import connection_after_deferred
 from storage.models import (
     Member,
     MemberStatus,
@@ -303,8 +304,9 @@ class SurveyResultsRepository:
         if identified:
             statement = statement.outerjoin(Member, Member.id == response.member_id)
         statement = statement.where(response.survey_id == survey_id).order_by(response.id)
-        # Through the connection, not the ORM: plain rows are much faster to build.
-        connection = await self._session.connection()
+        # Through the connection, not the ORM: plain rows are much faster to build. Answers
+        # held back by this transaction (storage/deferred.py) are written first.
+        connection = await connection_after_deferred(self._session)
         return [ExportLine._make(row) for row in await connection.execute(statement)]
 
     def _iso_text(self, moment: Any, *, day_only: bool) -> Any:

@@ -190,3 +190,17 @@ async def test_a_rolled_back_savepoint_undoes_a_response_change(database: Databa
         await uow.commit()
     async with database.unit_of_work() as uow:
         assert (await response_of(uow, survey_id, member_id)).current == "q2"
+
+
+async def test_an_export_on_the_bare_connection_sees_what_was_held_back(
+    database: Database,
+) -> None:
+    survey_id, member_id = await survey_and_member(database)
+    await start(database, survey_id, member_id)
+    async with database.unit_of_work() as uow:
+        response = await response_of(uow, survey_id, member_id)
+        response.cells = "bike,3"  # as answering a question rewrites the export line
+        [line] = await uow.survey_results.export_lines(
+            survey_id, identified=True, formula_starts=("=",)
+        )
+        assert line.cells == "bike,3"
