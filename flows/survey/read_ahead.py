@@ -11,12 +11,13 @@ from collections import defaultdict
 from collections.abc import Sequence
 
 from flows.context import Context
-from flows.events import ButtonPressed, PhotoReceived, TextReceived
+from flows.events import ButtonPressed, CommandReceived, PhotoReceived, TextReceived
 from flows.router import Router
 from flows.survey.attempt import FLOW
 from flows.survey.respondent import respondent_key
 
 SURVEY_BUTTONS = "sv."  # the answering flow's button actions; their first argument is the survey
+SURVEY_LINK = "survey-"  # a survey's deep link: /start survey-<id>
 
 
 def register(router: Router) -> None:
@@ -42,16 +43,27 @@ async def read_responses_ahead(contexts: Sequence[Context]) -> None:
 
 
 def _survey_answered(ctx: Context) -> int | None:
-    """The survey this update answers (by its button, or the conversation it continues)."""
+    """The survey this update answers or opens: by a button, a conversation or a deep link.
+
+    Deep links count because a burst of residents opens a survey together when it is announced.
+    """
     event = ctx.event
     if isinstance(event, ButtonPressed):
         value = event.payload
         if value is None or not value.action.startswith(SURVEY_BUTTONS) or not value.args:
             return None
-        raw = value.args[0]
-        return int(raw) if raw.isdigit() and len(raw) < 19 else None
+        return _id(value.args[0])
+    if isinstance(event, CommandReceived):
+        link = event.args.strip()
+        if event.command != "start" or not link.startswith(SURVEY_LINK):
+            return None
+        return _id(link.removeprefix(SURVEY_LINK))
     state = ctx.state
     if isinstance(event, TextReceived | PhotoReceived) and state and state.flow == FLOW:
         survey_id = state.data.get("survey")
         return survey_id if isinstance(survey_id, int) else None
     return None
+
+
+def _id(raw: str) -> int | None:
+    return int(raw) if raw.isdigit() and len(raw) < 19 else None

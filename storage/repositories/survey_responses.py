@@ -212,15 +212,16 @@ class SurveyResponseRepository:
             "started_at": at,
             "updated_at": at,
         }
-        dialect = self._session.get_bind().dialect.name
-        statement = _START[(dialect, member_id is None)]
+        # On the bare connection, so what the batch holds back stays held back: a new response
+        # neither reads those rows nor can conflict with them (they never create responses).
+        connection = await self._session.connection()
+        statement = _START[(connection.dialect.name, member_id is None)]
         for _ in range(ID_DRAWS):
             if member_id is None:
                 # Below zero, where the counting-up ids of identified responses never go.
                 values["id"] = -1 - secrets.randbelow(MAX_ID)
             # The new row comes back; a conflict returns nothing.
-            with self._session.no_autoflush:
-                inserted = (await self._session.execute(statement, values)).first()
+            inserted = (await connection.execute(statement, values)).first()
             if inserted is not None:
                 return self._records.track(inserted), True
             response = await self.find(survey_id, respondent)

@@ -1,4 +1,4 @@
-"""Reading ahead: a batch of survey answers loads its respondents' responses in one query."""
+"""Reading ahead: a batch of survey answers or links loads its respondents' responses at once."""
 
 from __future__ import annotations
 
@@ -79,6 +79,28 @@ async def test_a_stale_read_ahead_cannot_revive_an_answer(harness: Harness) -> N
     )
     done = await asyncio.gather(*(harness.text(who, "Warm evenings") for who in people))
     assert all("Summer" in texts(reply) and "Warm evenings" in texts(reply) for reply in done)
+
+
+async def test_a_burst_of_survey_links_shares_one_read_and_resumes_those_who_began(
+    harness: Harness,
+) -> None:
+    survey_id = await add_survey(harness, short_survey())
+    people = [await resident(harness, f"Resident {n}") for n in range(8)]
+    began = people[:2]
+    for who in began:
+        await harness.tap(who, await open_link(harness, who, survey_id), "Summer")
+
+    with response_reads(harness) as reads:
+        replies = await asyncio.gather(*(open_link(harness, who, survey_id) for who in people))
+    assert len(reads) < len(people)  # read ahead for the batch, not one read per link
+    for who, reply in zip(people, replies, strict=True):
+        if who in began:  # at the second question, where they left off
+            assert "Welcome back" in texts(reply) and "Why?" in last_text(reply)
+        else:
+            assert "Favourite season?" in last_text(reply)
+    async with harness.database.unit_of_work() as uow:
+        respondents = list(await uow.session.scalars(select(SurveyResponse.member_id)))
+    assert sorted(respondents) == sorted(await member_ids(harness, people))  # one each
 
 
 async def member_ids(harness: Harness, people: list[Person]) -> list[int]:
