@@ -4,7 +4,9 @@ Some writes of the answering path are held back by their repository and sent tog
 `SurveyResponseRepository.replace_answer`). So that no statement of the transaction, read or
 write, ever sees the database without them, the unit of work's session writes them before the
 next statement it executes, and code that runs statements on the bare connection asks for it
-through `connection_after_deferred`.
+through `connection_after_deferred`. (The one statement that skips them on purpose is the insert
+of a new response, which can neither read nor conflict with them: see
+`SurveyResponseRepository.start`.)
 """
 
 from __future__ import annotations
