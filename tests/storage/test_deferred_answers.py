@@ -7,6 +7,7 @@ from __future__ import annotations
 from contextlib import suppress
 from datetime import UTC, datetime
 
+import pytest
 from sqlalchemy import func, select
 
 from storage.db import Database
@@ -61,6 +62,13 @@ async def start(database: Database, survey_id: int, member_id: int) -> int:
         return response.id
 
 
+@pytest.fixture
+async def begun(database: Database) -> tuple[int, int, int]:
+    """A survey, a member, and the member's response to it: (survey, member, response) ids."""
+    survey_id, member_id = await survey_and_member(database)
+    return survey_id, member_id, await start(database, survey_id, member_id)
+
+
 async def response_of(uow: UnitOfWork, survey_id: int, member_id: int) -> ResponseRecord:
     response = await uow.responses.find(survey_id, f"m:{member_id}")
     assert response is not None
@@ -77,9 +85,10 @@ async def stored(database: Database, response_id: int) -> dict[str, list[AnswerV
         return await uow.responses.answers(response_id)
 
 
-async def test_a_statement_after_an_answer_sees_it(database: Database) -> None:
-    survey_id, member_id = await survey_and_member(database)
-    response_id = await start(database, survey_id, member_id)
+async def test_a_statement_after_an_answer_sees_it(
+    database: Database, begun: tuple[int, int, int]
+) -> None:
+    survey_id, member_id, response_id = begun
     async with database.unit_of_work() as uow:
         response = await response_of(uow, survey_id, member_id)
         uow.responses.replace_answer(
@@ -101,10 +110,9 @@ async def test_a_statement_after_an_answer_sees_it(database: Database) -> None:
 
 
 async def test_changing_an_answer_twice_before_a_statement_keeps_the_last(
-    database: Database,
+    database: Database, begun: tuple[int, int, int]
 ) -> None:
-    survey_id, member_id = await survey_and_member(database)
-    response_id = await start(database, survey_id, member_id)
+    survey_id, member_id, response_id = begun
     async with database.unit_of_work() as uow:
         response = await response_of(uow, survey_id, member_id)
         uow.responses.replace_answer(response, "q1", [AnswerValue(number=1)], NOW)
@@ -132,9 +140,10 @@ async def test_contact_flags_are_merged_and_never_unset(database: Database) -> N
     assert (contact.started, contact.finished, contact.reminded) == (True, True, False)
 
 
-async def test_a_rolled_back_savepoint_drops_what_it_held_back(database: Database) -> None:
-    survey_id, member_id = await survey_and_member(database)
-    response_id = await start(database, survey_id, member_id)
+async def test_a_rolled_back_savepoint_drops_what_it_held_back(
+    database: Database, begun: tuple[int, int, int]
+) -> None:
+    survey_id, member_id, response_id = begun
     async with database.unit_of_work() as uow:
         response = await response_of(uow, survey_id, member_id)
         uow.responses.replace_answer(response, "q1", [AnswerValue(choice="kept")], NOW)
@@ -148,9 +157,10 @@ async def test_a_rolled_back_savepoint_drops_what_it_held_back(database: Databas
     assert await contacts(database) == []
 
 
-async def test_without_a_commit_nothing_held_back_is_written(database: Database) -> None:
-    survey_id, member_id = await survey_and_member(database)
-    response_id = await start(database, survey_id, member_id)
+async def test_without_a_commit_nothing_held_back_is_written(
+    database: Database, begun: tuple[int, int, int]
+) -> None:
+    survey_id, member_id, response_id = begun
     async with database.unit_of_work() as uow:
         response = await response_of(uow, survey_id, member_id)
         uow.responses.replace_answer(response, "q1", [AnswerValue(choice="a")], NOW)
@@ -160,10 +170,9 @@ async def test_without_a_commit_nothing_held_back_is_written(database: Database)
 
 
 async def test_a_changed_response_is_seen_by_the_next_statement_and_kept_by_commit(
-    database: Database,
+    database: Database, begun: tuple[int, int, int]
 ) -> None:
-    survey_id, member_id = await survey_and_member(database)
-    await start(database, survey_id, member_id)
+    survey_id, member_id, _ = begun
     async with database.unit_of_work() as uow:
         response = await response_of(uow, survey_id, member_id)
         assert await uow.responses.find(survey_id, f"m:{member_id}") is response  # one record
@@ -176,9 +185,10 @@ async def test_a_changed_response_is_seen_by_the_next_statement_and_kept_by_comm
         assert (again.status, again.current) == (ResponseStatus.COMPLETE, None)
 
 
-async def test_a_rolled_back_savepoint_undoes_a_response_change(database: Database) -> None:
-    survey_id, member_id = await survey_and_member(database)
-    await start(database, survey_id, member_id)
+async def test_a_rolled_back_savepoint_undoes_a_response_change(
+    database: Database, begun: tuple[int, int, int]
+) -> None:
+    survey_id, member_id, _ = begun
     async with database.unit_of_work() as uow:
         response = await response_of(uow, survey_id, member_id)
         response.current = "q2"
@@ -193,10 +203,9 @@ async def test_a_rolled_back_savepoint_undoes_a_response_change(database: Databa
 
 
 async def test_an_export_on_the_bare_connection_sees_what_was_held_back(
-    database: Database,
+    database: Database, begun: tuple[int, int, int]
 ) -> None:
-    survey_id, member_id = await survey_and_member(database)
-    await start(database, survey_id, member_id)
+    survey_id, member_id, _ = begun
     async with database.unit_of_work() as uow:
         response = await response_of(uow, survey_id, member_id)
         response.cells = "bike,3"  # as answering a question rewrites the export line
