@@ -15,13 +15,14 @@ VERSION = "1"
 SEPARATOR = ":"
 MAX_BYTES = 64
 
-_ACTION = re.compile(r"^[a-z][a-z0-9_.]{0,23}$")
-_ARG = re.compile(r"^[A-Za-z0-9_.\-]{0,40}$")
+_ACTION_FORM = r"[a-z][a-z0-9_.]{0,23}"
+_ARG_FORM = r"[A-Za-z0-9_.\-]{0,40}"
+# \Z, not $: a $ would also let a part end in a newline.
+_ACTION = re.compile(f"^{_ACTION_FORM}\\Z")
+_ARG = re.compile(f"^{_ARG_FORM}\\Z")
 # The same rules for a whole encoded payload, checked at once: every button of every reply is
 # encoded, and one match is several times cheaper than one per part.
-_DATA = re.compile(
-    "^" + re.escape(VERSION) + r"(?::[a-z][a-z0-9_.]{0,23})(?::[A-Za-z0-9_.\-]{0,40})*$"
-)
+_DATA = re.compile(f"^{re.escape(VERSION)}:{_ACTION_FORM}(?::{_ARG_FORM})*\\Z")
 
 
 class PayloadError(ValueError):

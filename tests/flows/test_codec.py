@@ -25,6 +25,7 @@ def test_round_trip() -> None:
         "1:",
         "1:Topic:1",
         "1:topic:a b",
+        "1:topic:1\n",
         "1:t:" + "9" * 70,
     ],
 )
@@ -54,5 +55,7 @@ def test_encoding_refuses_what_telegram_would_reject() -> None:
         encode(payload("bad action"))
     with pytest.raises(PayloadError):
         encode(payload("ok", "has:colon"))
+    with pytest.raises(PayloadError):
+        encode(payload("ok", "ends\n"))
     longest = encode(payload("a" * 20, "x" * 40))
     assert len(longest.encode()) <= MAX_BYTES
