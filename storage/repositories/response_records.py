@@ -11,8 +11,9 @@ written, and written by one executemany UPDATE before the transaction's next sta
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
+from operator import attrgetter
 from typing import Any, cast
 
 from sqlalchemy import Connection, Row, Table, bindparam, update
@@ -20,21 +21,6 @@ from sqlalchemy import Connection, Row, Table, bindparam, update
 from storage.models import ResponseStatus, SurveyResponse
 
 _RESPONSES = cast(Table, SurveyResponse.__table__)
-COLUMNS = (
-    _RESPONSES.c.id,
-    _RESPONSES.c.survey_id,
-    _RESPONSES.c.respondent,
-    _RESPONSES.c.member_id,
-    _RESPONSES.c.status,
-    _RESPONSES.c.current,
-    _RESPONSES.c.language,
-    _RESPONSES.c.started_at,
-    _RESPONSES.c.updated_at,
-    _RESPONSES.c.submitted_at,
-    _RESPONSES.c.cells,
-)
-"""The columns a record is read from, in the order of its fields."""
-
 _UPDATE = update(_RESPONSES).where(_RESPONSES.c.id == bindparam("response_id"))
 
 
@@ -54,9 +40,13 @@ class ResponseRecord:
     submitted_at: datetime | None
     cells: str
 
-    def changeable(self) -> tuple[Any, ...]:
-        """The fields answering changes, in the order `_write` writes them."""
-        return (self.status, self.current, self.updated_at, self.submitted_at, self.cells)
+
+COLUMNS = tuple(_RESPONSES.c[field.name] for field in fields(ResponseRecord))
+"""The columns a record is read from, in the order of its fields."""
+
+CHANGEABLE = ("status", "current", "updated_at", "submitted_at", "cells")
+"""The fields answering changes: the ones compared and written back."""
+_changeable = attrgetter(*CHANGEABLE)
 
 
 class ResponseRecords:
@@ -73,41 +63,30 @@ class ResponseRecords:
         if known is not None:
             return known[0]  # as changed here, not as the row says (it is written before reads)
         record = ResponseRecord(*row)
-        self._loaded[record.id] = (record, record.changeable())
+        self._loaded[record.id] = (record, _changeable(record))
         return record
 
     def changed(self) -> list[ResponseRecord]:
         """The records changed since they were last read or written."""
-        return [record for record, seen in self._loaded.values() if record.changeable() != seen]
+        return [record for record, seen in self._loaded.values() if _changeable(record) != seen]
 
     def write(self, connection: Connection) -> None:
         """Write the changed records, all in one statement."""
         changed = self.changed()
         if not changed:
             return
-        connection.execute(
-            _UPDATE,
-            [
-                {
-                    "response_id": record.id,
-                    "status": record.status,
-                    "current": record.current,
-                    "updated_at": record.updated_at,
-                    "submitted_at": record.submitted_at,
-                    "cells": record.cells,
-                }
-                for record in changed
-            ],
-        )
+        rows = [dict(zip(CHANGEABLE, _changeable(record), strict=True)) for record in changed]
+        for record, row in zip(changed, rows, strict=True):
+            row["response_id"] = record.id
+        connection.execute(_UPDATE, rows)
         for record in changed:
-            self._loaded[record.id] = (record, record.changeable())
+            self._loaded[record.id] = (record, _changeable(record))
 
     def revert(self) -> None:
         """Undo the changes not written (their savepoint was rolled back)."""
         for record, seen in self._loaded.values():
-            record.status, record.current, record.updated_at, record.submitted_at, record.cells = (
-                seen
-            )
+            for name, value in zip(CHANGEABLE, seen, strict=True):
+                setattr(record, name, value)
 
     def forget(self) -> None:
         """Stop tracking every record (their rows may have been deleted or rewritten)."""

@@ -259,35 +259,25 @@ class SurveyResponseRepository:
         Two queries, both by plain statements: the responses (as records) and their answers.
         Joined, each response would come back once per answer.
         """
-        by_id: dict[int, tuple[ResponseRecord, Answers]] = {
-            record.id: (record, {}) for record in await self._responses(survey_id, respondents)
-        }
-        if not by_id:
+        records = await self._responses(survey_id, respondents)
+        if not records:
             return {}
+        answers = await self._answers_of([record.id for record in records])
+        return {record.respondent: (record, answers.get(record.id, {})) for record in records}
+
+    async def _answers_of(self, response_ids: list[int]) -> dict[int, Answers]:
+        """These responses' answers by response, each by question in position order."""
         connection = await connection_after_deferred(self._session)
-        rows = await connection.execute(_ANSWERS_OF, {"responses": list(by_id)})
+        rows = await connection.execute(_ANSWERS_OF, {"responses": response_ids})
+        found: dict[int, Answers] = {}
         for response_id, question_id, choice, number, text, language in rows.all():
-            answers = by_id[response_id][1]
+            answers = found.setdefault(response_id, {})
             answers.setdefault(question_id, []).append(AnswerValue(choice, number, text, language))
-        return {response.respondent: (response, answers) for response, answers in by_id.values()}
+        return found
 
     async def answers(self, response_id: int) -> Answers:
         """Return a response's answers by question, each in position order."""
-        statement = (
-            select(
-                SurveyAnswer.question_id,
-                SurveyAnswer.choice,
-                SurveyAnswer.number,
-                SurveyAnswer.text,
-                SurveyAnswer.language,
-            )
-            .where(SurveyAnswer.response_id == response_id)
-            .order_by(SurveyAnswer.question_id, SurveyAnswer.position)
-        )
-        found: Answers = {}
-        for question_id, choice, number, text, language in await self._session.execute(statement):
-            found.setdefault(question_id, []).append(AnswerValue(choice, number, text, language))
-        return found
+        return (await self._answers_of([response_id])).get(response_id, {})
 
     def replace_answer(
         self,
