@@ -5,7 +5,6 @@ transaction sees them, a rolled-back savepoint drops them, and only a commit kee
 from __future__ import annotations
 
 from contextlib import suppress
-from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import func, select
@@ -15,30 +14,18 @@ from storage.models import (
     Member,
     MemberStatus,
     ResponseStatus,
-    Survey,
     SurveyAnswer,
     SurveyContact,
-    SurveyStatus,
 )
 from storage.repositories.response_records import ResponseRecord
 from storage.repositories.survey_responses import AnswerValue
 from storage.uow import UnitOfWork
-
-NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
+from tests.storage.test_survey_results import NOW, open_survey
 
 
 async def survey_and_member(database: Database) -> tuple[int, int]:
     async with database.unit_of_work() as uow:
-        survey = await uow.surveys.add(
-            Survey(
-                slug="deferred",
-                title={"en": "Deferred"},
-                definition={"id": "deferred", "title": "Deferred", "questions": []},
-                status=SurveyStatus.OPEN,
-                created_at=NOW,
-                updated_at=NOW,
-            )
-        )
+        survey = await uow.surveys.add(open_survey("deferred"))
         member = await uow.members.add(
             Member(
                 telegram_id=501,

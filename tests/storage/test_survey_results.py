@@ -26,19 +26,23 @@ NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
 OPTIONS = [{"id": key, "text": key.upper()} for key in ("a", "b", "c")]
 
 
+def open_survey(slug: str, *, anonymous: bool = False) -> Survey:
+    """An open survey with no questions, for storage tests."""
+    return Survey(
+        slug=slug,
+        title={"": slug},
+        definition={},
+        status=SurveyStatus.OPEN,
+        anonymous=anonymous,
+        created_at=NOW,
+        updated_at=NOW,
+    )
+
+
 async def a_survey_with_one_response(database: Database) -> tuple[int, int]:
     """A survey whose one response's multiple rows were written last position first."""
     async with database.unit_of_work() as uow:
-        survey = Survey(
-            slug="order",
-            title={"": "Order"},
-            definition={},
-            status=SurveyStatus.OPEN,
-            anonymous=False,
-            created_at=NOW,
-            updated_at=NOW,
-        )
-        await uow.surveys.add(survey)
+        survey = await uow.surveys.add(open_survey("order"))
         response = SurveyResponse(
             survey_id=survey.id,
             respondent="m:1",
@@ -136,17 +140,7 @@ async def test_anonymous_response_ids_do_not_tell_who_started_first(database: Da
     async with database.unit_of_work() as uow:
         surveys = []
         for slug, anonymous in (("secret", True), ("named", False)):
-            survey = Survey(
-                slug=slug,
-                title={"": slug},
-                definition={},
-                status=SurveyStatus.OPEN,
-                anonymous=anonymous,
-                created_at=NOW,
-                updated_at=NOW,
-            )
-            await uow.surveys.add(survey)
-            surveys.append(survey.id)
+            surveys.append((await uow.surveys.add(open_survey(slug, anonymous=anonymous))).id)
         await uow.commit()
     secret, named = surveys
     anonymous_ids, identified_ids = [], []
