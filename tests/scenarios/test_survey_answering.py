@@ -3,14 +3,24 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
 from bot.emulator import ChatMessage
 from flows.survey.definition import Condition, Question, QuestionType, SurveyDefinition
+from flows.survey.reminders import REMIND_JOB
 from storage.db import Database
-from storage.models import ResponseStatus, Survey, SurveyAnswer, SurveyResponse, SurveyStatus
+from storage.models import (
+    JobStatus,
+    ResponseStatus,
+    ScheduledJob,
+    Survey,
+    SurveyAnswer,
+    SurveyContact,
+    SurveyResponse,
+    SurveyStatus,
+)
 from tests.scenarios.conftest import RunningBot
 from tests.scenarios.people import Person, labels, onboard, text_of
 
@@ -146,3 +156,37 @@ async def test_a_link_opens_the_survey_after_onboarding_and_it_resumes_after_a_r
     thanks = await cy.tap(summary, "Submit")
     assert text_of(thanks) == "Thank you! We will share what we learn."
     assert "What would make it safer?" in text_of(safer)
+
+
+async def test_a_reminder_reaches_someone_who_stopped_half_way_once_it_comes_due(
+    running_bot: RunningBot, database: Database
+) -> None:
+    world = running_bot.world
+    survey_id = await add_survey(database)  # reminds after a day, the default
+    dee = Person(world, world.user("Dee"))
+    await onboard(dee)
+    first = await dee.ask(f"/start survey-{survey_id}")
+    days = await dee.tap(first, "Yes")
+    assert "How many days a week?" in text_of(days)  # and Dee stops here
+
+    async with database.unit_of_work() as uow:
+        (job,) = await uow.session.scalars(
+            select(ScheduledJob).where(ScheduledJob.kind == REMIND_JOB)
+        )
+        assert job.due_at - datetime.now(UTC) > timedelta(hours=23)
+        job.due_at = datetime.now(UTC) - timedelta(seconds=1)  # the day has gone by
+        job_id = job.id
+        await uow.commit()
+
+    reminder = await dee.next_message(within=30.0)  # the running bot's scheduler finds it due
+    assert text_of(reminder).startswith(
+        "You started the survey “Cycling in Riverside” but have not finished it yet."
+    )
+    assert labels(reminder) == ["Continue the survey"]
+    resumed = await dee.tap(reminder, "Continue the survey")
+    assert "How many days a week?" in text_of(resumed)
+    async with database.unit_of_work() as uow:
+        done = await uow.session.get(ScheduledJob, job_id)
+        (contact,) = await uow.session.scalars(select(SurveyContact))
+    assert done is not None and done.status is JobStatus.DONE
+    assert contact.reminded  # so a later reminder job would not send another

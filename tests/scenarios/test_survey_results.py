@@ -64,3 +64,32 @@ async def test_an_organiser_sees_the_results_and_downloads_the_csv(
     assert rows[0]["name"] == "Ann" and rows[0]["username"] == "ann_r"
     assert rows[0]["telegram_id"] == str(ann.id)
     assert (rows[0]["transport"], rows[0]["happy"], rows[0]["idea"]) == ("bike", "4", "More trees")
+
+
+async def test_an_anonymous_survey_answered_in_the_chat_exports_no_identity(
+    running_bot: RunningBot, database: Database
+) -> None:
+    world = running_bot.world
+    owner = Person(world, world.user("Olga", user_id=OWNER_ID, username="olga"))
+    ann = Person(world, world.user("Annika", username="annika_r"))
+    await onboard(owner, follow=[])
+    await onboard(ann, follow=[])
+    secret = {**SURVEY, "id": "secret-ballot", "questions": SURVEY["questions"][:1]}
+    survey = await add_survey(database, secret, datetime.now(UTC), anonymous=True)
+
+    first = await ann.ask(f"/start survey-{survey.id}")
+    summary = await ann.tap(first, "Bike")
+    thanks = await ann.tap(summary, "Submit")
+    assert text_of(thanks) == "Thank you! Your answers have been recorded."
+
+    results = await owner.ask("/results secret-ballot")
+    await owner.press(results, "CSV")
+    document = await owner.next_message()
+    assert document.document is not None
+    content = world.file_by_id(document.document["file_id"]).data.decode("utf-8-sig")
+    (row,) = list(csv.DictReader(io.StringIO(content)))
+    assert list(row) == ["response", "status", "submitted", "language", "transport"]
+    assert (row["status"], row["transport"]) == ("complete", "bike")
+    assert len(row["submitted"]) == len("2027-03-01")  # the day only, no time
+    for identity in ("Annika", "annika_r", str(ann.id)):
+        assert identity not in content
